@@ -1,0 +1,1 @@
+"""Everything that touches Playwright: launching Chromium, loading and settling pages, running the collector."""

@@ -1,0 +1,601 @@
+// consent-auditor collector: runs once per frame and returns plain facts as JSON. It never judges.
+// Shipped as package data; collect.py wraps it as `(opts) => { <this file>; return collect(opts); }`.
+// Pages patch globals, so every element is handled in its own try block and natives are looked up once.
+
+const INLINE_TAGS = new Set(['a', 'abbr', 'b', 'bdi', 'bdo', 'big', 'br', 'button', 'cite', 'code', 'data', 'del', 'dfn',
+  'em', 'font', 'i', 'ins', 'kbd', 'mark', 'q', 's', 'samp', 'small', 'span', 'strike', 'strong', 'sub', 'sup',
+  'time', 'tt', 'u', 'var', 'wbr']);
+const SKIP_TAGS = new Set(['script', 'style', 'noscript', 'template', 'head', 'meta', 'link', 'title', 'svg',
+  'math', 'canvas', 'video', 'audio', 'object', 'embed', 'br', 'img', 'picture', 'source', 'track']);
+const ANNOTATION_RE = /\sdata-expect-(?:fail|pass)\s*=\s*("[^"]*"|'[^']*'|[^\s>]*)/gi;
+const WS_RE = /\s+/g;
+
+function norm(s) { return String(s == null ? '' : s).replace(WS_RE, ' ').trim(); }
+function cap(s, n) { return s.length > n ? s.slice(0, n) : s; }
+
+function composedParent(el) {
+  if (el.parentElement) return el.parentElement;
+  const root = el.parentNode;
+  return root && root.host ? root.host : null;
+}
+
+// ---------------------------------------------------------------- selectors
+
+function cssEscape(s) {
+  try { return CSS.escape(s); } catch (e) { return String(s).replace(/[^a-zA-Z0-9_-]/g, '\\$&'); }
+}
+
+function localPath(el) {
+  const root = el.getRootNode();
+  const parts = [];
+  let cur = el;
+  while (cur && cur.nodeType === 1) {
+    const tag = cur.localName;
+    if (cur.id) {
+      const sel = '#' + cssEscape(cur.id);
+      let unique = false;
+      try { unique = root.querySelectorAll(sel).length === 1; } catch (e) { unique = false; }
+      if (unique) { parts.unshift(sel); break; }
+    }
+    const parent = cur.parentElement;
+    if (!parent) {
+      if (tag === 'html' || tag === 'body') { parts.unshift(tag); break; }
+      // top level of a shadow root: position among the root's children
+      let n = 1;
+      for (let s = cur.previousElementSibling; s; s = s.previousElementSibling) if (s.localName === tag) n++;
+      parts.unshift(n > 1 ? `${tag}:nth-of-type(${n})` : tag);
+      break;
+    }
+    let n = 1, many = false;
+    for (let s = parent.firstElementChild; s; s = s.nextElementSibling) {
+      if (s === cur) continue;
+      if (s.localName === tag) { many = true; if (s.compareDocumentPosition(cur) & 4) n++; }
+    }
+    parts.unshift(many ? `${tag}:nth-of-type(${n})` : tag);
+    if (tag === 'body') break;
+    cur = parent;
+  }
+  return parts.join(' > ');
+}
+
+function selectorOf(el) {
+  const root = el.getRootNode();
+  const own = localPath(el);
+  if (root && root.host) return selectorOf(root.host) + ' >> ' + own;
+  return own;
+}
+
+// ---------------------------------------------------------------- geometry and style
+
+function docRect(r) {
+  return { x: r.left + window.scrollX, y: r.top + window.scrollY, width: r.width, height: r.height };
+}
+
+function boxOf(el) {
+  const r = el.getBoundingClientRect();
+  if (!r || (r.width === 0 && r.height === 0 && el.getClientRects().length === 0)) return null;
+  return docRect(r);
+}
+
+function parseColor(s) {
+  if (!s) return [0, 0, 0, 0];
+  const m = /rgba?\(([^)]+)\)/.exec(s);
+  if (m) {
+    const p = m[1].split(/[ ,/]+/).filter(Boolean).map(parseFloat);
+    return [p[0] || 0, p[1] || 0, p[2] || 0, p.length > 3 ? p[3] : 1];
+  }
+  if (s === 'transparent') return [0, 0, 0, 0];
+  // color(srgb r g b / a) and other spaces: best effort
+  const c = /color\(srgb ([^)]+)\)/.exec(s);
+  if (c) {
+    const p = c[1].split(/[ /]+/).filter(Boolean).map(parseFloat);
+    return [p[0] * 255, p[1] * 255, p[2] * 255, p.length > 3 ? p[3] : 1];
+  }
+  return [0, 0, 0, 1];
+}
+
+function blend(top, bottom) {
+  const a = top[3] + bottom[3] * (1 - top[3]);
+  if (a <= 0) return [0, 0, 0, 0];
+  const ch = (i) => (top[i] * top[3] + bottom[i] * bottom[3] * (1 - top[3])) / a;
+  return [ch(0), ch(1), ch(2), a];
+}
+
+// The colour actually behind an element: its own and its ancestors' backgrounds composited, white canvas last.
+function effectiveBackground(el) {
+  const layers = [];
+  let uncertain = false;
+  for (let cur = el; cur; cur = composedParent(cur)) {
+    let st;
+    try { st = getComputedStyle(cur); } catch (e) { break; }
+    if (st.backgroundImage && st.backgroundImage !== 'none') uncertain = true;
+    const c = parseColor(st.backgroundColor);
+    if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+  }
+  let color = [255, 255, 255, 1];
+  for (let i = layers.length - 1; i >= 0; i--) color = blend(layers[i], color);
+  return { color, uncertain };
+}
+
+function effectiveOpacity(el) {
+  let o = 1;
+  for (let cur = el; cur; cur = composedParent(cur)) {
+    try { o *= parseFloat(getComputedStyle(cur).opacity); } catch (e) { break; }
+    if (o <= 0) return 0;
+  }
+  return o;
+}
+
+function intersect(a, b) {
+  const x = Math.max(a.x, b.x), y = Math.max(a.y, b.y);
+  const r = Math.min(a.x + a.width, b.x + b.width), btm = Math.min(a.y + a.height, b.y + b.height);
+  return { x, y, width: Math.max(0, r - x), height: Math.max(0, btm - y) };
+}
+
+function textRectOf(el) {
+  try {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    const r = range.getBoundingClientRect();
+    if (r && r.width * r.height > 0) return docRect(r);
+  } catch (e) { /* fall through */ }
+  return boxOf(el);
+}
+
+// Share of the text's box that overflow-clipping ancestors (and the document edges) leave visible.
+function clipFacts(el, textRect) {
+  if (!textRect || textRect.width * textRect.height === 0) return { fraction: 0, offscreen: false };
+  let vis = textRect;
+  for (let cur = el; cur; cur = composedParent(cur)) {
+    let st;
+    try { st = getComputedStyle(cur); } catch (e) { break; }
+    if (cur.localName === 'html' || cur.localName === 'body') continue;
+    const clips = (v) => v === 'hidden' || v === 'clip';
+    if (clips(st.overflowX) || clips(st.overflowY) || (st.clip && st.clip !== 'auto') ||
+        (st.clipPath && st.clipPath.startsWith('inset'))) {
+      const b = boxOf(cur);
+      if (!b) return { fraction: 0, offscreen: false };
+      let clipBox = { x: -1e7, y: -1e7, width: 2e7, height: 2e7 };
+      if (clips(st.overflowX)) { clipBox.x = b.x; clipBox.width = b.width; }
+      if (clips(st.overflowY)) { clipBox.y = b.y; clipBox.height = b.height; }
+      if (st.clip && /rect\(\s*0(px)?[ ,]+0(px)?[ ,]+0(px)?[ ,]+0(px)?\s*\)/.test(st.clip)) clipBox = { x: b.x, y: b.y, width: 0, height: 0 };
+      vis = intersect(vis, clipBox);
+    }
+    if (vis.width * vis.height === 0) break;
+  }
+  const de = document.documentElement;
+  const page = { x: 0, y: 0, width: Math.max(de.scrollWidth, window.innerWidth), height: Math.max(de.scrollHeight, window.innerHeight) };
+  const onPage = intersect(vis, page);
+  const fraction = (onPage.width * onPage.height) / (textRect.width * textRect.height);
+  const offscreen = intersect(textRect, page).width * intersect(textRect, page).height === 0;
+  return { fraction: Math.max(0, Math.min(1, fraction)), offscreen };
+}
+
+function isRendered(el, st) {
+  st = st || getComputedStyle(el);
+  return el.getClientRects().length > 0 && st.visibility === 'visible';
+}
+
+// ---------------------------------------------------------------- text
+
+function inlineText(el, limit) {
+  // the text of el's own inline content, stopping at block-level children
+  let out = '';
+  const walk = (node) => {
+    for (let c = node.firstChild; c && out.length < limit; c = c.nextSibling) {
+      if (c.nodeType === 3) out += c.data;
+      else if (c.nodeType === 1) {
+        const t = c.localName;
+        if (SKIP_TAGS.has(t)) { if (t === 'br') out += ' '; continue; }
+        if (INLINE_TAGS.has(t)) walk(c); else out += ' ';
+      }
+    }
+  };
+  walk(el);
+  return norm(out);
+}
+
+function visibleText(el, limit) {
+  let t = '';
+  try { t = el.innerText; } catch (e) { t = ''; }
+  if (!t) t = el.textContent || '';
+  return cap(norm(t), limit);
+}
+
+function ownDirectText(el) {
+  let t = '';
+  for (let c = el.firstChild; c; c = c.nextSibling) if (c.nodeType === 3) t += c.data;
+  return t.trim();
+}
+
+function snippet(el, limit) {
+  let h = '';
+  try { h = el.outerHTML || ''; } catch (e) { h = ''; }
+  h = h.slice(0, limit * 4).replace(ANNOTATION_RE, '');
+  return cap(h, limit);
+}
+
+// ---------------------------------------------------------------- labels
+
+function textOfIds(root, ids) {
+  return norm(ids.split(/\s+/).map((id) => {
+    const n = root.getElementById ? root.getElementById(id) : root.querySelector('#' + cssEscape(id));
+    return n ? (n.textContent || '') : '';
+  }).join(' '));
+}
+
+function labelFor(el) {
+  const root = el.getRootNode();
+  const lb = el.getAttribute('aria-labelledby');
+  if (lb) { const t = textOfIds(root, lb); if (t) return { text: t, el: null }; }
+  const al = el.getAttribute('aria-label');
+  if (al && norm(al)) return { text: norm(al), el: null };
+  if (el.labels && el.labels.length) {
+    const l = el.labels[0];
+    const t = cap(inlineTextDeep(l), 400);
+    if (t) return { text: t, el: l };
+  }
+  const role = el.getAttribute('role');
+  if (role && el.localName !== 'input') {
+    const own = visibleText(el, 400);
+    if (own && own.length > 1) return { text: own, el: el };
+  }
+  // adjacent text: the smallest ancestor with a short text of its own
+  let cur = composedParent(el);
+  for (let depth = 0; cur && depth < 3; depth++, cur = composedParent(cur)) {
+    const t = visibleText(cur, 600);
+    if (t && t.length <= 400) {
+      const controls = cur.querySelectorAll('input[type=checkbox],input[type=radio],[role=switch],[role=checkbox],select');
+      if (controls.length <= 1) return { text: t, el: cur };
+      break;
+    }
+    if (t && t.length > 400) break;
+  }
+  const title = el.getAttribute('title');
+  return { text: title ? norm(title) : '', el: null };
+}
+
+function inlineTextDeep(el) {
+  // a label's text, without the text of select options inside it
+  let out = '';
+  const walk = (node) => {
+    for (let c = node.firstChild; c; c = c.nextSibling) {
+      if (c.nodeType === 3) out += c.data;
+      else if (c.nodeType === 1 && !SKIP_TAGS.has(c.localName) && c.localName !== 'select' && c.localName !== 'option') walk(c);
+      else if (c.nodeType === 1) out += ' ';
+    }
+  };
+  walk(el);
+  return norm(out);
+}
+
+function groupLabel(el) {
+  const fs = el.closest && el.closest('fieldset');
+  if (fs) { const lg = fs.querySelector('legend'); if (lg) return cap(norm(lg.textContent), 300); }
+  const rg = el.closest && el.closest('[role=radiogroup],[role=group]');
+  if (rg) {
+    const l = rg.getAttribute('aria-label') || (rg.getAttribute('aria-labelledby') ? textOfIds(rg.getRootNode(), rg.getAttribute('aria-labelledby')) : '');
+    if (l) return cap(norm(l), 300);
+  }
+  return '';
+}
+
+function clickablesIn(el, ref) {
+  const vw = window.innerWidth, vh = window.innerHeight;
+  const clickEls = [];
+  const seen = new Set();
+  const consider = (c) => {
+    if (seen.has(c)) return;
+    for (let p = composedParent(c); p && p !== el; p = composedParent(p)) if (seen.has(p)) return;
+    seen.add(c); clickEls.push(c);
+  };
+  const walk = (root) => {
+    root.querySelectorAll('button, a[href], a[role], input[type=button], input[type=submit], input[type=reset], [role=button], [role=link], [onclick], [tabindex]').forEach((c) => {
+      if (c.localName === 'a' || c.localName === 'button' || c.localName === 'input' || c.hasAttribute('role') || c.hasAttribute('onclick')) consider(c);
+      else { try { if (getComputedStyle(c).cursor === 'pointer') consider(c); } catch (e) { /* ignore */ } }
+    });
+    root.querySelectorAll('*').forEach((n) => { if (n.shadowRoot) walk(n.shadowRoot); });
+  };
+  walk(el);
+  if (el.shadowRoot) walk(el.shadowRoot);
+  // clickable-looking elements scripts listen on (cursor:pointer with short text)
+  el.querySelectorAll('div, span, li, p').forEach((c) => {
+    if (clickEls.length > 40) return;
+    try {
+      if (getComputedStyle(c).cursor !== 'pointer') return;
+      const p = composedParent(c);
+      if (p && p !== el && getComputedStyle(p).cursor === 'pointer') return;
+      const t = visibleText(c, 80);
+      if (t && t.length <= 60) consider(c);
+    } catch (e) { /* ignore */ }
+  });
+  return clickEls.slice(0, 40).map((c) => {
+    const cs = getComputedStyle(c);
+    const b = boxOf(c);
+    const cvis = !!b && b.width > 1 && b.height > 1 && isRendered(c, cs) && effectiveOpacity(c) > 0.05;
+    let hit = true;
+    if (cvis) {
+      const r = c.getBoundingClientRect();
+      const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
+      if (cx >= 0 && cy >= 0 && cx < vw && cy < vh) {
+        let h = document.elementFromPoint(cx, cy);
+        while (h && h.shadowRoot) { const inner = h.shadowRoot.elementFromPoint(cx, cy); if (!inner || inner === h) break; h = inner; }
+        hit = !!h && (h === c || c.contains(h) || (h.getRootNode().host && c.contains(h.getRootNode().host)));
+      }
+    }
+    const name = norm(c.getAttribute('aria-label') || '') || visibleText(c, 200) || norm(c.value || '') || norm(c.getAttribute('title') || '');
+    const bw = Math.max(...['Top', 'Right', 'Bottom', 'Left'].map((s) => (cs['border' + s + 'Style'] !== 'none' && parseColor(cs['border' + s + 'Color'])[3] > 0) ? parseFloat(cs['border' + s + 'Width']) || 0 : 0));
+    return {
+      ref: ref(c, name), text: name, tag: c.localName, role: c.getAttribute('role') || '',
+      font_size: parseFloat(cs.fontSize) || 0, font_weight: parseInt(cs.fontWeight, 10) || 400,
+      color: parseColor(cs.color), background: parseColor(cs.backgroundColor),
+      effective_background: effectiveBackground(c).color, border_width: bw,
+      underline: (cs.textDecorationLine || cs.textDecoration || '').includes('underline'), visible: cvis, hit,
+    };
+  });
+}
+
+// ---------------------------------------------------------------- main
+
+function collect(opts) {
+  const t0 = performance.now();
+  const textRe = opts.textPattern ? new RegExp(opts.textPattern, 'iu') : null;
+  const maxText = opts.maxText || 400;
+  const htmlLimit = opts.htmlLimit || 500;
+  const refCache = new Map();
+  const ref = (el, text) => {
+    if (!el) return null;
+    let r = refCache.get(el);
+    if (!r) {
+      r = { selector: '', html: '', box: null, text: '' };
+      try { r.selector = selectorOf(el); } catch (e) { r.selector = el.localName || ''; }
+      try { r.html = snippet(el, htmlLimit); } catch (e) { /* keep empty */ }
+      try { r.box = boxOf(el); } catch (e) { /* keep null */ }
+      refCache.set(el, r);
+    }
+    const out = Object.assign({}, r);
+    out.text = text != null ? cap(text, maxText) : (() => { try { return visibleText(el, maxText); } catch (e) { return ''; } })();
+    return out;
+  };
+
+  const controls = [];
+  const blockSet = new Set();
+  const overlays = [];
+  const overlayOf = new Map();
+  const actionEls = [];
+  const iframes = [];
+  let count = 0, closedRoots = 0;
+
+  // depth-first walk over the document and every open shadow root, remembering the enclosing overlay
+  const stack = [[document.documentElement, -1]];
+  while (stack.length) {
+    const [el, ovl] = stack.pop();
+    if (!el || el.nodeType !== 1) continue;
+    count++;
+    const tag = el.localName;
+    if (SKIP_TAGS.has(tag)) continue;
+    let myOvl = ovl;
+    try {
+      const role = el.getAttribute('role');
+      if (ovl < 0 && tag !== 'html' && tag !== 'body') {
+        let kind = '';
+        if (tag === 'dialog' && el.open) kind = 'dialog';
+        else if (el.getAttribute('aria-modal') === 'true') kind = 'modal';
+        else if (role === 'dialog' || role === 'alertdialog') kind = 'role-dialog';
+        else {
+          const pos = getComputedStyle(el).position;
+          if (pos === 'fixed' || pos === 'sticky') kind = pos;
+        }
+        if (kind) {
+          myOvl = overlays.length;
+          overlays.push({ el, kind });
+        }
+      }
+      if (myOvl >= 0) overlayOf.set(el, myOvl);
+      if (tag === 'input') {
+        const type = (el.type || '').toLowerCase();
+        if (type === 'checkbox' || type === 'radio') controls.push({ el, kind: type, ovl: myOvl });
+        else if (type === 'submit' || type === 'image' || type === 'button') actionEls.push(el);
+      } else if (tag === 'select') {
+        controls.push({ el, kind: 'select', ovl: myOvl });
+      } else if (tag === 'iframe' || tag === 'frame') {
+        iframes.push(el);
+      } else if (tag === 'button') {
+        if (el.hasAttribute('aria-pressed')) controls.push({ el, kind: 'toggle-button', ovl: myOvl });
+        else actionEls.push(el);
+      } else if (role === 'switch' || role === 'checkbox' || role === 'menuitemcheckbox') {
+        controls.push({ el, kind: role === 'switch' ? 'switch' : 'aria-checkbox', ovl: myOvl });
+      } else if (el.hasAttribute('aria-pressed')) {
+        controls.push({ el, kind: 'toggle-button', ovl: myOvl });
+      } else if (role === 'button' || (tag === 'a' && /\b(btn|button|cta)\b/i.test(el.className || ''))) {
+        actionEls.push(el);
+      }
+      if (ownDirectText(el)) {
+        let b = el;
+        while (INLINE_TAGS.has(b.localName) && b.parentElement) b = b.parentElement;
+        blockSet.add(b);
+      }
+      if (el.shadowRoot) {
+        for (let c = el.shadowRoot.lastElementChild; c; c = c.previousElementSibling) stack.push([c, myOvl]);
+      } else if (tag.includes('-') && !el.shadowRoot && el.attachShadow) {
+        // a custom element without an open root may have a closed one; we cannot see inside
+        if (!el.firstElementChild && !el.textContent.trim()) closedRoots++;
+      }
+    } catch (e) { /* a hostile element: skip its facts, keep walking */ }
+    for (let c = el.lastElementChild; c; c = c.previousElementSibling) stack.push([c, myOvl]);
+  }
+
+  // ids that a collapsed toggle would reveal (accordions, "show more")
+  const collapsedIds = new Set();
+  const addControlled = (root) => {
+    try {
+      root.querySelectorAll('[aria-expanded="false"][aria-controls]').forEach((t) => {
+        t.getAttribute('aria-controls').split(/\s+/).forEach((id) => id && collapsedIds.add(id));
+      });
+      root.querySelectorAll('[aria-expanded="false"][data-target],[aria-expanded="false"][data-bs-target],a[aria-expanded="false"][href^="#"]').forEach((t) => {
+        const v = t.getAttribute('data-bs-target') || t.getAttribute('data-target') || t.getAttribute('href') || '';
+        if (v.startsWith('#') && v.length > 1) collapsedIds.add(v.slice(1));
+      });
+    } catch (e) { /* ignore */ }
+  };
+  addControlled(document);
+
+  // ------------------------------------------------------------ controls
+  const outControls = [];
+  for (const c of controls) {
+    try {
+      const el = c.el;
+      const st = getComputedStyle(el);
+      const box = boxOf(el);
+      const visible = !!box && box.width > 2 && box.height > 2 && st.visibility === 'visible' && effectiveOpacity(el) > 0.05
+        && clipFacts(el, box).fraction > 0.3;
+      const lab = labelFor(el);
+      let labelVisible = false;
+      if (lab.el) {
+        const lb = boxOf(lab.el);
+        labelVisible = !!lb && lb.width > 2 && lb.height > 2 && isRendered(lab.el) && effectiveOpacity(lab.el) > 0.05;
+      }
+      const form = el.form || (el.closest && el.closest('form'));
+      const item = {
+        kind: c.kind, overlay: c.ovl, visible, label_visible: labelVisible,
+        label: cap(lab.text, maxText), group: groupLabel(el),
+        name: el.getAttribute('name') || '', value: cap(String(el.value != null && c.kind !== 'select' ? el.getAttribute('value') || '' : ''), 200),
+        required: !!el.required || el.getAttribute('aria-required') === 'true',
+        disabled: !!el.disabled || el.getAttribute('aria-disabled') === 'true',
+        form: form ? selectorOf(form) : null, options: [],
+      };
+      if (c.kind === 'checkbox' || c.kind === 'radio') {
+        item.checked = !!el.checked;
+        item.state_source = el.defaultChecked ? 'markup' : 'script';
+      } else if (c.kind === 'select') {
+        const opts = Array.prototype.slice.call(el.options || [], 0, 400);
+        item.options = opts.map((o, i) => ({ text: cap(norm(o.text), 200), value: cap(o.value || '', 200), index: i, selected: !!o.selected, default_selected: !!o.defaultSelected }));
+        const sel = opts[el.selectedIndex];
+        item.checked = el.selectedIndex >= 0;
+        item.state_source = sel && sel.defaultSelected ? 'markup' : 'script';
+      } else if (c.kind === 'toggle-button') {
+        item.checked = el.getAttribute('aria-pressed') === 'true';
+        item.state_source = 'aria';
+      } else {
+        item.checked = el.getAttribute('aria-checked') === 'true';
+        item.state_source = 'aria';
+      }
+      item.ref = ref(el, c.kind === 'select' ? (el.options && el.options[el.selectedIndex] ? norm(el.options[el.selectedIndex].text) : '') : null);
+      item.label_ref = lab.el ? ref(lab.el, lab.text) : null;
+      outControls.push(item);
+    } catch (e) { /* skip */ }
+  }
+
+  // ------------------------------------------------------------ text blocks
+  const actionInfo = actionEls.map((a) => {
+    let b = null;
+    try { b = isRendered(a) ? boxOf(a) : null; } catch (e) { b = null; }
+    const f = a.form || (a.closest && a.closest('form'));
+    return { el: a, box: b, form: f || null };
+  }).filter((a) => a.box && a.box.width > 0);
+  const outTexts = [];
+  for (const b of blockSet) {
+    try {
+      const text = inlineText(b, 3000);
+      if (!text || (textRe && !textRe.test(text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '')))) continue;
+      // the element that holds most of the text carries the style
+      let carrier = b, best = ownDirectText(b).length;
+      b.querySelectorAll('*').forEach((d) => {
+        if (!INLINE_TAGS.has(d.localName)) return;
+        const l = ownDirectText(d).length;
+        if (l > best) { best = l; carrier = d; }
+      });
+      const st = getComputedStyle(carrier);
+      const rendered = isRendered(carrier, st) && isRendered(b);
+      const tRect = textRectOf(b);
+      const clip = rendered ? clipFacts(b, tRect) : { fraction: 0, offscreen: false };
+      const bg = effectiveBackground(carrier);
+      let collapsed = false;
+      if (!rendered) {
+        for (let cur = b; cur; cur = composedParent(cur)) if (cur.id && collapsedIds.has(cur.id)) { collapsed = true; break; }
+      }
+      const det = b.closest && b.closest('details');
+      const inClosedDetails = !!det && !det.open && !(b.closest('summary'));
+      const form = b.closest && b.closest('form');
+      let actions = [];
+      if (tRect && rendered) {
+        actions = actionInfo.map((a) => {
+          const dx = Math.max(a.box.x - (tRect.x + tRect.width), tRect.x - (a.box.x + a.box.width), 0);
+          const dy = Math.max(a.box.y - (tRect.y + tRect.height), tRect.y - (a.box.y + a.box.height), 0);
+          return { a, d: Math.hypot(dx, dy) };
+        }).sort((p, q) => p.d - q.d).slice(0, 5).map((p) => ({
+          ref: ref(p.a.el), distance: p.d, same_form: !!form && p.a.form === form,
+        }));
+      } else if (form) {
+        actions = actionInfo.filter((a) => a.form === form).slice(0, 1).map((a) => ({ ref: ref(a.el), distance: null, same_form: true }));
+      }
+      outTexts.push({
+        ref: ref(b, cap(text, maxText)), text: cap(text, 2000),
+        font_size: parseFloat(st.fontSize) || 0, font_weight: parseInt(st.fontWeight, 10) || 400,
+        color: parseColor(st.color), background: bg.color, background_uncertain: bg.uncertain,
+        opacity: effectiveOpacity(carrier), rendered, visible_fraction: clip.fraction, offscreen: clip.offscreen,
+        in_closed_details: inClosedDetails, collapsed, actions,
+        form: form ? selectorOf(form) : null, overlay: overlayOf.has(b) ? overlayOf.get(b) : -1,
+      });
+    } catch (e) { /* skip */ }
+  }
+
+  // ------------------------------------------------------------ overlays and their buttons
+  const outOverlays = overlays.map((o, i) => {
+    try {
+      const el = o.el;
+      const st = getComputedStyle(el);
+      const box = boxOf(el);
+      const visible = !!box && box.width >= 8 && box.height >= 8 && isRendered(el, st) && effectiveOpacity(el) > 0.05;
+      const clickables = clickablesIn(el, ref);
+      let inputs = 0;
+      try { inputs = el.querySelectorAll('input[type=email], input[type=text], input[type=password], input[type=tel], input:not([type])').length; } catch (e) { inputs = 0; }
+      return {
+        ref: ref(el, visibleText(el, maxText)), text: visibleText(el, 3000), kind: o.kind,
+        z_index: parseInt(st.zIndex, 10) || 0, visible, clickables, inputs, frame_element: el.localName === 'iframe',
+      };
+    } catch (e) {
+      return null;
+    }
+  });
+
+  const outFrames = iframes.map((f) => {
+    try { return { selector: selectorOf(f), overlay: overlayOf.has(f) ? overlayOf.get(f) : -1 }; } catch (e) { return null; }
+  }).filter(Boolean);
+
+  // a frame's own document, for banners that live inside an iframe
+  let documentText = '', documentClickables = [];
+  if (!opts.isTop && document.body) {
+    try {
+      documentText = visibleText(document.body, 3000);
+      documentClickables = clickablesIn(document.body, ref);
+    } catch (e) { /* ignore */ }
+  }
+
+  return {
+    url: location.href,
+    document_text: documentText,
+    document_clickables: documentClickables,
+    title: cap(norm(document.title), 300),
+    lang: document.documentElement ? (document.documentElement.getAttribute('lang') || '') : '',
+    viewport: [window.innerWidth, window.innerHeight],
+    controls: outControls,
+    texts: outTexts,
+    overlays: outOverlays,
+    iframes: outFrames,
+    element_count: count,
+    closed_shadow_roots: closedRoots,
+    collector_ms: performance.now() - t0,
+  };
+}
+
+// Where a frame's content starts inside its parent frame, and the iframe element's selector.
+function frameInfo(el) {
+  const r = el.getBoundingClientRect();
+  const st = getComputedStyle(el);
+  return {
+    selector: selectorOf(el),
+    x: r.left + window.scrollX + el.clientLeft + (parseFloat(st.paddingLeft) || 0),
+    y: r.top + window.scrollY + el.clientTop + (parseFloat(st.paddingTop) || 0),
+  };
+}

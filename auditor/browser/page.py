@@ -1,0 +1,238 @@
+"""Load one page, wait until it settles, collect a PageSnapshot from every frame."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from datetime import datetime, timezone
+from importlib import resources
+
+from auditor.models import (Box, Clickable, Control, ElementRef, FrameSnapshot, Overlay, PageSnapshot,
+                            SelectOption, TextBlock)
+
+_COLLECTOR_SRC = (resources.files("auditor.browser") / "collector.js").read_text(encoding="utf-8")
+_SETTLE_SRC = (resources.files("auditor.browser") / "settle.js").read_text(encoding="utf-8")
+
+COLLECT_JS = "(opts) => {\n" + _COLLECTOR_SRC + "\nreturn collect(opts);\n}"
+FRAME_INFO_JS = "(el) => {\n" + _COLLECTOR_SRC + "\nreturn frameInfo(el);\n}"
+SETTLE_STATE_JS = """() => { const s = window[Symbol.for('consent-auditor.settle')];
+  return s ? [performance.now() - s.lastMutation, s.pending] : [1e9, 0]; }"""
+
+#: timers set for longer than this are not waited for (ms)
+TIMER_HORIZON_MS = 3500
+
+
+def settle_script(horizon_ms: int = TIMER_HORIZON_MS) -> str:
+    return _SETTLE_SRC.replace("__HORIZON__", str(int(horizon_ms)))
+
+
+class NetworkTracker:
+    """Counts requests in flight; long-lived ones (streams, long polls) stop counting after ``stale_s``."""
+
+    def __init__(self, page, stale_s: float = 2.0):
+        self.inflight: dict[object, float] = {}
+        self.last_activity = time.monotonic()
+        self.stale_s = stale_s
+        page.on("request", self._start)
+        page.on("requestfinished", self._end)
+        page.on("requestfailed", self._end)
+
+    def _start(self, request):
+        if request.resource_type in ("websocket", "eventsource"):
+            return
+        self.inflight[request] = time.monotonic()
+        self.last_activity = time.monotonic()
+
+    def _end(self, request):
+        self.inflight.pop(request, None)
+        self.last_activity = time.monotonic()
+
+    def busy(self) -> bool:
+        now = time.monotonic()
+        return any(now - t < self.stale_s for t in self.inflight.values())
+
+    def idle_for(self) -> float:
+        return 0.0 if self.busy() else time.monotonic() - self.last_activity
+
+
+async def settle(page, network: NetworkTracker, quiet_ms: int, cap_ms: int) -> bool:
+    """Wait until no request, DOM mutation or short timer for ``quiet_ms``, at most ``cap_ms``.
+
+    Returns True when the page went quiet, False when the cap was reached.
+    """
+    quiet = quiet_ms / 1000
+    deadline = time.monotonic() + cap_ms / 1000
+    while True:
+        states = await asyncio.gather(*(_frame_state(f) for f in page.frames), return_exceptions=True)
+        dom_quiet = min((s[0] for s in states if isinstance(s, list)), default=1e9) / 1000
+        pending = sum(s[1] for s in states if isinstance(s, list))
+        net_quiet = network.idle_for()
+        if pending == 0 and dom_quiet >= quiet and net_quiet >= quiet:
+            return True
+        now = time.monotonic()
+        if now >= deadline:
+            return False
+        wait = quiet - min(dom_quiet, net_quiet) if pending == 0 else 0.05
+        await asyncio.sleep(max(0.02, min(wait, deadline - now, 0.25)))
+
+
+async def _frame_state(frame):
+    return await frame.evaluate(SETTLE_STATE_JS)
+
+
+def _box(d, dx: float, dy: float) -> Box | None:
+    if not d:
+        return None
+    return Box(float(d["x"]) + dx, float(d["y"]) + dy, float(d["width"]), float(d["height"]))
+
+
+def _ref(d, frame: int, dx: float, dy: float) -> ElementRef | None:
+    if not d:
+        return None
+    return ElementRef(selector=d.get("selector", ""), frame=frame, html=d.get("html", ""),
+                      box=_box(d.get("box"), dx, dy), text=d.get("text", ""))
+
+
+def _rgba(c) -> tuple[float, float, float, float]:
+    c = list(c or (0, 0, 0, 1)) + [1.0] * 4
+    return (float(c[0]), float(c[1]), float(c[2]), float(c[3]))
+
+
+async def collect_page(page, url: str, text_pattern: str, viewport: tuple[int, int]) -> PageSnapshot:
+    """Run the collector once in every frame and merge the results into one snapshot."""
+    frames = [f for f in page.frames if not f.is_detached()]
+    index = {f: i for i, f in enumerate(frames)}
+    offsets: dict = {}
+    paths: dict = {}
+
+    async def frame_geometry(f):
+        if f.parent_frame is None:
+            return (0.0, 0.0), ()
+        el = await f.frame_element()
+        info = await el.evaluate(FRAME_INFO_JS)
+        (px, py), ppath = await geometry(f.parent_frame)
+        return (px + info["x"], py + info["y"]), ppath + (info["selector"],)
+
+    async def geometry(f):
+        if f not in offsets:
+            offsets[f] = asyncio.ensure_future(frame_geometry(f))
+        return await offsets[f]
+
+
+    async def one(f):
+        try:
+            (dx, dy), path = await geometry(f)
+        except Exception as exc:
+            return f, None, (0.0, 0.0), (), f"frame geometry: {exc}"
+        try:
+            opts = {"textPattern": text_pattern, "maxText": 400, "htmlLimit": 500, "isTop": f.parent_frame is None}
+            raw = await f.evaluate(COLLECT_JS, opts)
+            return f, raw, (dx, dy), path, ""
+        except Exception as exc:
+            return f, None, (dx, dy), path, f"collector failed: {str(exc).splitlines()[0]}"
+
+    results = await asyncio.gather(*(one(f) for f in frames))
+
+    frame_snaps, controls, texts, overlays = [], [], [], []
+    frame_overlay: dict[int, int] = {}  # frame index -> overlay index of its iframe element
+    for f, raw, (dx, dy), path, error in results:
+        i = index[f]
+        parent = index.get(f.parent_frame) if f.parent_frame else None
+        if raw is None:
+            frame_snaps.append(FrameSnapshot(index=i, url=f.url, path=path, parent=parent, offset=(dx, dy), error=error))
+            continue
+        frame_snaps.append(FrameSnapshot(
+            index=i, url=raw.get("url") or f.url, path=path, parent=parent, title=raw.get("title", ""),
+            lang=raw.get("lang", ""), offset=(dx, dy), element_count=int(raw.get("element_count", 0)),
+            closed_shadow_roots=int(raw.get("closed_shadow_roots", 0)), collector_ms=float(raw.get("collector_ms", 0.0))))
+        local_to_global = {}
+        for k, o in enumerate(raw.get("overlays", [])):
+            if not o:
+                continue
+            local_to_global[k] = len(overlays)
+            overlays.append(Overlay(
+                ref=_ref(o["ref"], i, dx, dy), text=o.get("text", ""), kind=o.get("kind", "fixed"),
+                z_index=int(o.get("z_index", 0)), visible=bool(o.get("visible")), inputs=int(o.get("inputs", 0)),
+                clickables=tuple(_clickable(c, i, dx, dy) for c in o.get("clickables", []))))
+        g = lambda k: local_to_global.get(k) if k is not None and k >= 0 else None  # noqa: E731
+        for fr in raw.get("iframes", []):
+            if fr.get("overlay", -1) >= 0:
+                frame_overlay[(i, fr["selector"])] = g(fr["overlay"])
+        for c in raw.get("controls", []):
+            controls.append(Control(
+                ref=_ref(c["ref"], i, dx, dy), kind=c["kind"], checked=bool(c.get("checked")),
+                state_source=c.get("state_source", "markup"), label=c.get("label", ""),
+                label_ref=_ref(c.get("label_ref"), i, dx, dy), group=c.get("group", ""), name=c.get("name", ""),
+                value=c.get("value", ""), required=bool(c.get("required")), disabled=bool(c.get("disabled")),
+                visible=bool(c.get("visible")), label_visible=bool(c.get("label_visible")), form=c.get("form"),
+                overlay=g(c.get("overlay")),
+                options=tuple(SelectOption(o["text"], o["value"], int(o["index"]), bool(o["selected"]),
+                                           bool(o["default_selected"])) for o in c.get("options", []))))
+        for t in raw.get("texts", []):
+            acts = t.get("actions") or []
+            best = _pick_action(acts)
+            texts.append(TextBlock(
+                ref=_ref(t["ref"], i, dx, dy), text=t.get("text", ""), font_size=float(t.get("font_size", 0)),
+                font_weight=int(t.get("font_weight", 400)), color=_rgba(t.get("color")),
+                background=_rgba(t.get("background")), background_uncertain=bool(t.get("background_uncertain")),
+                opacity=float(t.get("opacity", 1)), rendered=bool(t.get("rendered")),
+                visible_fraction=float(t.get("visible_fraction", 0)), offscreen=bool(t.get("offscreen")),
+                in_closed_details=bool(t.get("in_closed_details")), collapsed=bool(t.get("collapsed")),
+                action=_ref(best["ref"], i, dx, dy) if best else None,
+                action_distance=(float(best["distance"]) if best and best.get("distance") is not None else None),
+                form=t.get("form"), overlay=g(t.get("overlay"))))
+
+    # content of a frame whose iframe element is an overlay belongs to that overlay (banners in iframes)
+    by_path = {s.path: s.index for s in frame_snaps}
+    for (parent_idx, selector), ov in frame_overlay.items():
+        if ov is None:
+            continue
+        parent_path = frame_snaps[parent_idx].path
+        child = by_path.get(parent_path + (selector,))
+        if child is None:
+            continue
+        overlays[ov] = _absorb_frame(overlays[ov], child, frames[child] if child < len(frames) else None, results)
+        controls = [c if c.ref.frame != child or c.overlay is not None else dataclasses.replace(c, overlay=ov) for c in controls]
+        texts = [t if t.ref.frame != child or t.overlay is not None else dataclasses.replace(t, overlay=ov) for t in texts]
+
+    top = frame_snaps[0] if frame_snaps else FrameSnapshot(index=0, url=url)
+    return PageSnapshot(
+        url=url, final_url=page.url, title=top.title, lang=top.lang, viewport=viewport, frames=tuple(frame_snaps),
+        controls=tuple(controls), texts=tuple(texts), overlays=tuple(overlays),
+        collected_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+
+
+def _pick_action(actions: list[dict]) -> dict | None:
+    """The action a text governs: the submit of its own form if it has one, else the nearest."""
+    same = [a for a in actions if a.get("same_form")]
+    if same:
+        return same[0]
+    return actions[0] if actions else None
+
+
+def _clickable(c: dict, frame: int, dx: float, dy: float) -> Clickable:
+    return Clickable(
+        ref=_ref(c["ref"], frame, dx, dy), text=c.get("text", ""), tag=c.get("tag", ""), role=c.get("role", ""),
+        font_size=float(c.get("font_size", 0)), font_weight=int(c.get("font_weight", 400)),
+        color=_rgba(c.get("color")), background=_rgba(c.get("background")),
+        effective_background=_rgba(c.get("effective_background")), border_width=float(c.get("border_width", 0)),
+        underline=bool(c.get("underline")), visible=bool(c.get("visible")), hit=bool(c.get("hit", True)))
+
+
+def _absorb_frame(overlay: Overlay, child: int, frame, results) -> Overlay:
+    """An iframe overlay takes the text and buttons of the document inside it."""
+    raw = next((r[1] for r in results if r[1] is not None and r[0] is frame), None)
+    if raw is None:
+        return overlay
+    dx, dy = next(r[2] for r in results if r[0] is frame)
+    clickables = list(overlay.clickables)
+    text_parts = [overlay.text]
+    for o in raw.get("overlays", []):
+        if o:
+            clickables += [_clickable(c, child, dx, dy) for c in o.get("clickables", [])]
+    body_clicks = raw.get("document_clickables", [])
+    clickables += [_clickable(c, child, dx, dy) for c in body_clicks]
+    text_parts.append(raw.get("document_text", ""))
+    return dataclasses.replace(overlay, kind="frame", text=" ".join(p for p in text_parts if p).strip(),
+                               clickables=tuple(clickables))

@@ -1,0 +1,233 @@
+"""The command line. Thin: parses options, calls the library, maps errors to exit codes (auditor.errors)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import List, Optional
+from urllib.parse import urlsplit
+
+import typer
+from rich.console import Console
+
+from auditor import __version__
+from auditor.errors import AuditorError, ExitCode, UsageError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode=None, help="Find consent dark patterns on web pages in a real Chromium.")
+checks_app = typer.Typer(help="List the checks or explain one.", invoke_without_command=True)
+app.add_typer(checks_app, name="checks")
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
+
+
+def parse_viewport(value: str) -> tuple[int, int]:
+    m = re.fullmatch(r"\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*", value or "")
+    if not m:
+        raise UsageError(f"--viewport: expected WIDTHxHEIGHT such as 1280x800, got {value!r}")
+    w, h = int(m.group(1)), int(m.group(2))
+    if not (200 <= w <= 7680 and 200 <= h <= 4320):
+        raise UsageError(f"--viewport: {w}x{h} is out of range (200x200 to 7680x4320)")
+    return w, h
+
+
+def normalise_target(raw: str) -> str:
+    """An absolute http(s) or file URL for what the user typed; a local file path becomes a file URL."""
+    text = raw.strip()
+    if not text:
+        raise UsageError("empty URL")
+    if "://" not in text and Path(text).exists():
+        return Path(text).resolve().as_uri()
+    if "://" not in text and re.match(r"^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(/|$)", text):
+        text = "http://" + text
+    elif "://" not in text and re.match(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?(/|$)", text):
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https", "file"):
+        raise UsageError(f"{raw}: not a URL this tool can audit (use http://, https:// or a file path)")
+    if parts.scheme in ("http", "https"):
+        try:
+            port = parts.port
+        except ValueError:
+            raise UsageError(f"{raw}: malformed URL (bad port)") from None
+        host = parts.hostname or ""
+        if not host or not re.fullmatch(r"[A-Za-z0-9.\-:\[\]_]+", host) or ".." in host:
+            raise UsageError(f"{raw}: malformed URL (no valid host)")
+        del port
+    return text
+
+
+def _run_scan(urls, out, json_path, html_path, fail_on, timeout, viewport, locale, browser, config, quiet_ms,
+              settle_cap_ms, concurrency, debug, evidence) -> ExitCode:
+    from auditor.config import load_config
+    from auditor.engine import AuditOptions, audit
+    from auditor.models import RunSettings, to_dict
+    from auditor.registry import discover
+    from auditor.report import console as console_report
+    from auditor.report import html_report, json_report
+
+    if fail_on not in SEVERITY_RANK:
+        raise UsageError(f"--fail-on: expected high, medium or low, got {fail_on!r}")
+    if timeout <= 0:
+        raise UsageError("--timeout must be positive")
+    targets = [normalise_target(u) for u in urls]
+    vp = parse_viewport(viewport)
+    cfg = load_config(config)
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = Path(json_path) if json_path else out_dir / "report.json"
+    html_path = Path(html_path) if html_path else out_dir / "report.html"
+    stream = out_dir / "pages.jsonl"
+    stream.write_text("", encoding="utf-8")
+    (out_dir / "snapshots").mkdir(exist_ok=True)
+    settings = RunSettings(viewport=vp, locale=locale, timeout=timeout, quiet_ms=quiet_ms,
+                           settle_cap_ms=settle_cap_ms, fail_on=fail_on, command=" ".join(["auditor"] + sys.argv[1:]))
+    specs = discover()
+    options = AuditOptions(settings=settings, config=cfg, browser_path=browser, out_dir=out_dir,
+                           concurrency=concurrency, debug=debug, checks=specs, evidence=evidence)
+    total = len(targets)
+    done = [0]
+
+    def on_page(result):
+        done[0] += 1
+        with open(stream, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(json_report.page_dict(result), ensure_ascii=False) + "\n")
+        if result.snapshot is not None and result.screenshot:
+            name = Path(result.screenshot).stem + ".json"
+            (out_dir / "snapshots" / name).write_text(json.dumps(to_dict(result.snapshot), ensure_ascii=False),
+                                                      encoding="utf-8")
+        if result.error:
+            err.print(f"error: {result.url}: {result.error.kind}: {result.error.message}", markup=False)
+        else:
+            n = sum(1 for f in result.findings if f.status == "fail")
+            err.print(f"[{done[0]}/{total}] {result.url}: {n} finding(s)", markup=False, style="dim")
+
+    run = asyncio.run(audit(targets, options, on_page=on_page))
+    json_report.write(run, json_path)
+    html_report.write(run, html_path, out_dir, specs)
+    out_console = Console(highlight=False, soft_wrap=True)
+    console_report.show(run, out_console)
+    out_console.print(f"reports: {json_path}  {html_path}", markup=False, style="dim")
+    return exit_code_for(run, fail_on)
+
+
+def exit_code_for(run, fail_on: str) -> ExitCode:
+    """3 when a page could not be audited, else 1 when a finding is at or above --fail-on, else 0."""
+    if any(p.error for p in run.pages):
+        return ExitCode.TARGET_FAILED
+    floor = SEVERITY_RANK[fail_on]
+    if any(f.status == "fail" and SEVERITY_RANK.get(f.severity, 0) >= floor for p in run.pages for f in p.findings):
+        return ExitCode.FINDINGS
+    return ExitCode.OK
+
+
+@app.command()
+def scan(
+    urls: List[str] = typer.Argument(..., help="Pages to audit (http/https URLs or local HTML files)."),
+    out: str = typer.Option("auditor-out", "--out", help="Folder for screenshots, snapshots and reports."),
+    json_path: Optional[str] = typer.Option(None, "--json", help="JSON report path (default OUT/report.json)."),
+    html_path: Optional[str] = typer.Option(None, "--html", help="HTML report path (default OUT/report.html)."),
+    fail_on: str = typer.Option("low", "--fail-on", help="Lowest severity that makes the exit code 1."),
+    timeout: float = typer.Option(30.0, "--timeout", help="Seconds a page may take to load."),
+    viewport: str = typer.Option("1280x800", "--viewport", help="Window size WIDTHxHEIGHT."),
+    locale: str = typer.Option("en-US", "--locale", help="Browser locale (Accept-Language, navigator.language)."),
+    browser: Optional[str] = typer.Option(None, "--browser", help="Chromium executable (or AUDITOR_BROWSER)."),
+    config: Optional[str] = typer.Option(None, "--config", help="TOML file with [thresholds] and [lexicon]."),
+    quiet_ms: int = typer.Option(300, "--quiet-ms", help="A page is settled after this long without change."),
+    settle_cap_ms: int = typer.Option(6000, "--settle-cap-ms", help="Wait at most this long for a page to settle."),
+    concurrency: int = typer.Option(3, "--concurrency", help="Pages audited at the same time."),
+    evidence: bool = typer.Option(True, "--evidence/--no-evidence", help="Write screenshots and crops."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks; a failing check stops the run."),
+) -> None:
+    """Audit pages for pre-checked consent, hidden agreement text and missing opt-outs."""
+    raise typer.Exit(_guard(debug, _run_scan, urls, out, json_path, html_path, fail_on, timeout, viewport, locale,
+                            browser, config, quiet_ms, settle_cap_ms, concurrency, debug, evidence))
+
+
+@checks_app.callback()
+def checks_list(ctx: typer.Context) -> None:
+    """List the checks."""
+    if ctx.invoked_subcommand:
+        return
+    from auditor.registry import discover
+    for s in discover():
+        typer.echo(f"{s.id:24} {s.severity:7} {s.title}")
+
+
+@checks_app.command("explain")
+def checks_explain(check_id: str = typer.Argument(..., help="A check id, e.g. prechecked-consent.")) -> None:
+    """Print a check's documentation."""
+    from auditor.registry import discover
+    specs = {s.id: s for s in discover()}
+    if check_id not in specs:
+        err.print(f"error: no check {check_id!r} (known: {', '.join(specs)})", markup=False)
+        raise typer.Exit(ExitCode.USAGE)
+    s = specs[check_id]
+    typer.echo(f"{s.id}: {s.title}\nseverity: {s.severity}  tags: {', '.join(s.tags)}\n")
+    typer.echo(s.doc.strip())
+
+
+@app.command()
+def replay(
+    snapshots: List[str] = typer.Argument(..., help="Snapshot JSON files saved by a scan (OUT/snapshots/)."),
+    debug: bool = typer.Option(False, "--debug"),
+) -> None:
+    """Judge saved snapshots again with the current checks (no browser)."""
+    def run() -> ExitCode:
+        from auditor.lexicon import load
+        from auditor.models import PageSnapshot, from_dict
+        from auditor.registry import CheckContext, discover, judge
+        ctx = CheckContext(lexicon=load())
+        found = False
+        for path in snapshots:
+            try:
+                snap = from_dict(PageSnapshot, json.loads(Path(path).read_text(encoding="utf-8")))
+            except (OSError, ValueError, TypeError, KeyError) as exc:
+                raise UsageError(f"{path}: not a snapshot file ({exc})") from None
+            for res in judge(snap, discover(), ctx, debug):
+                for f in res.findings:
+                    found = found or f.status == "fail"
+                    typer.echo(f"{snap.url}\t{f.severity}\t{f.check}\t{f.message}")
+        return ExitCode.FINDINGS if found else ExitCode.OK
+    raise typer.Exit(_guard(debug, run))
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(f"consent-auditor {__version__}")
+
+
+def _guard(debug: bool, fn, *args) -> int:
+    """Run a command body; user errors become one line on stderr and their exit code."""
+    try:
+        return int(fn(*args))
+    except AuditorError as exc:
+        if debug:
+            raise
+        err.print(f"error: {exc}", markup=False)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted: the pages finished so far are in pages.jsonl", markup=False)
+        return int(ExitCode.TARGET_FAILED)
+    except Exception as exc:
+        if debug:
+            raise
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        err.print(f"error: internal error: {type(exc).__name__}: {first} (run with --debug for details)",
+                  markup=False)
+        return int(ExitCode.TARGET_FAILED)
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    app(prog_name="auditor")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""A static server for the bundled fixtures and the demo shop, on 127.0.0.1 only.
+
+It listens on two ports so a page can embed a cross-origin iframe: in every HTML file it serves, the literal
+``__XORIGIN__`` becomes the origin of the other port. ``python -m auditor.devserver DIR`` runs it by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import http.server
+import io
+import threading
+from pathlib import Path
+from typing import Iterator
+
+PLACEHOLDER = b"__XORIGIN__"
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    other_origin = ""
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def end_headers(self):
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        if path.suffix in (".html", ".htm") and path.is_file():
+            body = path.read_bytes().replace(PLACEHOLDER, self.other_origin.encode())
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+
+            return io.BytesIO(body)
+        return super().send_head()
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+@contextlib.contextmanager
+def serve(root: str | Path, port: int = 0, port2: int = 0) -> Iterator[tuple[str, str]]:
+    """Serve ``root`` on two loopback ports; yields (main origin, cross origin)."""
+    root = str(Path(root).resolve())
+    servers = []
+    for p in (port, port2):
+        handler = type("Handler", (_Handler,), {})
+        srv = _Server(("127.0.0.1", p), functools.partial(handler, directory=root))
+        servers.append((srv, handler))
+    origins = [f"http://127.0.0.1:{s.server_address[1]}" for s, _ in servers]
+    servers[0][1].other_origin = origins[1]
+    servers[1][1].other_origin = origins[0]
+    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s, _ in servers]
+    for t in threads:
+        t.start()
+    try:
+        yield origins[0], origins[1]
+    finally:
+        for s, _ in servers:
+            s.shutdown()
+            s.server_close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("root", nargs="?", default="fixtures")
+    ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--port2", type=int, default=8766)
+    a = ap.parse_args()
+    with serve(a.root, a.port, a.port2) as (main_origin, other):
+        print(f"serving {a.root} on {main_origin} (cross-origin frames from {other}); Ctrl-C stops")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

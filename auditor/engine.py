@@ -1,0 +1,246 @@
+"""The audit pipeline: load -> settle -> gather -> judge -> evidence -> PageResult, for many URLs at once.
+
+Several URLs share one browser and run concurrently, each in its own context (no shared cookies). A page that
+fails (unreachable, timeout, HTTP error, not HTML, renderer crash) becomes a PageResult with an error; the
+others go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Awaitable, Callable
+from urllib.parse import urlsplit
+
+from auditor import TOOL_NAME, __version__
+from auditor.browser.launch import desktop_user_agent, launch
+from auditor.browser.page import NetworkTracker, collect_page, settle, settle_script
+from auditor.config import Config
+from auditor.evidence.screenshots import crop_with_outline
+from auditor.lexicon import load as load_lexicon
+from auditor.models import AuditRun, BrowserInfo, CheckResult, Finding, PageError, PageResult, RunSettings
+from auditor.registry import CheckContext, CheckSpec, discover, judge
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    settings: RunSettings = RunSettings()
+    config: Config = Config()
+    browser_path: str | None = None
+    out_dir: Path | None = None  # where screenshots go; None: no evidence files
+    concurrency: int = 3
+    debug: bool = False
+    checks: tuple[CheckSpec, ...] | None = None
+    evidence: bool = True
+
+
+PageHook = Callable[[object, PageResult], Awaitable[None]]
+
+
+@dataclass
+class _Shared:
+    browser: object
+    ctx: CheckContext
+    specs: tuple[CheckSpec, ...]
+    text_pattern: str
+    user_agent: str
+    options: AuditOptions
+    semaphore: asyncio.Semaphore
+    slugs: set = field(default_factory=set)
+
+
+async def audit(urls: list[str], options: AuditOptions = AuditOptions(),
+                on_page: Callable[[PageResult], None] | None = None,
+                inspect: PageHook | None = None,
+                on_start: Callable[[str], None] | None = None) -> AuditRun:
+    """Audit every URL; ``on_page`` is called as each page finishes (streaming), ``inspect`` (tests) gets the
+    live page before its context closes."""
+    from playwright.async_api import async_playwright
+
+    started = utc_now()
+    specs = options.checks if options.checks is not None else discover()
+    lexicon = load_lexicon(options.config.languages or None, options.config.lexicon_dirs)
+    ctx = CheckContext(lexicon=lexicon, thresholds=options.config.thresholds)
+    async with async_playwright() as pw:
+        browser, exe = await launch(pw, options.browser_path)
+        try:
+            ua = desktop_user_agent(browser.version)
+            shared = _Shared(browser, ctx, specs, lexicon.js_pattern(), ua, options,
+                             asyncio.Semaphore(max(1, options.concurrency)))
+
+            async def run_one(i: int, url: str) -> PageResult:
+                async with shared.semaphore:
+                    if on_start:
+                        on_start(url)
+                    result = await audit_page(shared, i, url, inspect)
+                if on_page:
+                    on_page(result)
+                return result
+
+            pages = await asyncio.gather(*(run_one(i, u) for i, u in enumerate(urls)))
+            info = BrowserInfo(version=browser.version, user_agent=ua, executable=exe, headless=True,
+                               webdriver_hidden=True)
+        finally:
+            await browser.close()
+    return AuditRun(tool=TOOL_NAME, version=__version__, browser=info, settings=options.settings,
+                    started_at=started, finished_at=utc_now(), pages=tuple(pages))
+
+
+def _slug(i: int, url: str, taken: set) -> str:
+    parts = urlsplit(url)
+    base = re.sub(r"[^A-Za-z0-9]+", "-", f"{parts.hostname or 'page'}{parts.path}").strip("-")[:60] or "page"
+    slug = f"{i + 1:03d}-{base}"
+    taken.add(slug)
+    return slug
+
+
+async def audit_page(shared: _Shared, index: int, url: str, inspect: PageHook | None = None) -> PageResult:
+    opts = shared.options
+    st = opts.settings
+    started = utc_now()
+    timeout_ms = int(st.timeout * 1000)
+    context = await shared.browser.new_context(
+        viewport={"width": st.viewport[0], "height": st.viewport[1]}, locale=st.locale,
+        user_agent=shared.user_agent, device_scale_factor=1, accept_downloads=False)
+    context.set_default_timeout(timeout_ms)
+    result = PageResult(url=url, started_at=started)
+    try:
+        await context.add_init_script(settle_script())
+        page = await context.new_page()
+        crashed = []
+        page.on("crash", lambda _p: crashed.append(True))
+        nav_responses = []
+        page.on("response", lambda r: nav_responses.append(r) if r.request.is_navigation_request()
+                and r.frame == page.main_frame else None)
+        network = NetworkTracker(page)
+        try:
+            response = await page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
+        except Exception as exc:  # Playwright raises plain Error subclasses
+            return _failed(result, _classify_nav_error(exc, nav_responses, crashed, st.timeout))
+        if response is not None:
+            result = dataclasses.replace(result, status=response.status)
+            if response.status >= 400:
+                return _failed(result, PageError("http-error", f"HTTP {response.status} {response.status_text}".strip()))
+            ctype = (response.headers.get("content-type") or "").split(";")[0].strip().lower()
+            if ctype and ctype not in HTML_TYPES:
+                return _failed(result, PageError("not-html", f"not HTML (content-type {ctype})"))
+        try:
+            await page.wait_for_load_state("load", timeout=min(timeout_ms, 10_000))
+        except Exception:
+            if crashed:
+                return _failed(result, PageError("crash", "the page crashed the renderer"))
+            # a subresource that never finishes: audit what is there
+        try:
+            await settle(page, network, st.quiet_ms, st.settle_cap_ms)
+            snapshot = await collect_page(page, url, shared.text_pattern, st.viewport)
+            title = snapshot.title
+            shot = None
+            if opts.out_dir is not None and opts.evidence:
+                slug = _slug(index, url, shared.slugs)
+                shot_path = opts.out_dir / "screenshots" / f"{slug}.png"
+                shot_path.parent.mkdir(parents=True, exist_ok=True)
+                await page.screenshot(path=str(shot_path), full_page=True, timeout=timeout_ms)
+                shot = shot_path
+        except Exception as exc:
+            if crashed or "crash" in str(exc).lower():
+                return _failed(result, PageError("crash", "the page crashed the renderer"))
+            if "Timeout" in type(exc).__name__ or "timeout" in str(exc).lower():
+                return _failed(result, PageError("timeout", f"timed out after {st.timeout:g}s while collecting"))
+            raise
+        checks = judge(snapshot, shared.specs, shared.ctx, opts.debug)
+        checks = tuple(_finish_findings(c, snapshot, url, shot, opts.out_dir) for c in checks)
+        result = dataclasses.replace(
+            result, final_url=page.url, title=title, checks=checks, snapshot=snapshot,
+            screenshot=str(shot.relative_to(opts.out_dir)) if shot else None, finished_at=utc_now())
+        if inspect is not None:
+            await inspect(page, result)
+        return result
+    except Exception as exc:
+        if opts.debug:
+            raise
+        return _failed(result, PageError("internal", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"))
+    finally:
+        try:
+            await context.close()
+        except Exception:
+            pass
+
+
+def _failed(result: PageResult, error: PageError) -> PageResult:
+    return dataclasses.replace(result, error=error, finished_at=utc_now())
+
+
+_NET_ERRORS = {
+    "ERR_CONNECTION_REFUSED": ("unreachable", "connection refused"),
+    "ERR_NAME_NOT_RESOLVED": ("unreachable", "host name not found"),
+    "ERR_ADDRESS_UNREACHABLE": ("unreachable", "address unreachable"),
+    "ERR_CONNECTION_RESET": ("unreachable", "connection reset"),
+    "ERR_CONNECTION_CLOSED": ("unreachable", "connection closed without a response"),
+    "ERR_EMPTY_RESPONSE": ("unreachable", "empty response"),
+    "ERR_CONNECTION_TIMED_OUT": ("timeout", "connection timed out"),
+    "ERR_TIMED_OUT": ("timeout", "timed out"),
+    "ERR_INTERNET_DISCONNECTED": ("unreachable", "no network"),
+    "ERR_CERT_": ("unreachable", "TLS certificate error"),
+    "ERR_SSL_": ("unreachable", "TLS error"),
+    "ERR_FILE_NOT_FOUND": ("unreachable", "file not found"),
+    "ERR_INVALID_URL": ("invalid-url", "invalid URL"),
+    "ERR_UNSAFE_PORT": ("unreachable", "port blocked by the browser as unsafe"),
+    "ERR_TOO_MANY_REDIRECTS": ("unreachable", "too many redirects"),
+}
+
+
+def _classify_nav_error(exc: Exception, nav_responses: list, crashed: list, timeout_s: float) -> PageError:
+    msg = str(exc)
+    if crashed or "crash" in msg.lower():
+        return PageError("crash", "the page crashed the renderer")
+    if "Download is starting" in msg or "ERR_ABORTED" in msg:
+        for r in reversed(nav_responses):
+            ctype = (r.headers.get("content-type") or "").split(";")[0].strip().lower()
+            if ctype and ctype not in HTML_TYPES:
+                return PageError("not-html", f"not HTML (content-type {ctype})")
+        if "Download is starting" in msg:
+            return PageError("not-html", "not HTML (the server sent a download)")
+    if "Timeout" in type(exc).__name__ or "Timeout " in msg:
+        return PageError("timeout", f"no response within {timeout_s:g}s")
+    for code, (kind, text) in _NET_ERRORS.items():
+        if code in msg:
+            return PageError(kind, text)
+    m = re.search(r"net::(ERR_[A-Z_]+)", msg)
+    if m:
+        return PageError("unreachable", m.group(1))
+    return PageError("unreachable", msg.splitlines()[0][:200])
+
+
+def fingerprint(finding: Finding, page_url: str, frame_url: str) -> str:
+    """Stable across runs: check, page and frame (scheme, host, path), selector and normalised text."""
+    def norm_url(u: str) -> str:
+        p = urlsplit(u)
+        return f"{p.scheme}://{p.netloc}{p.path}"
+    el = finding.element
+    parts = [finding.check, norm_url(page_url), norm_url(frame_url), el.selector if el else "",
+             " ".join(finding.text.split()).lower()]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
+
+
+def _finish_findings(result: CheckResult, snapshot, url: str, shot: Path | None, out_dir: Path | None) -> CheckResult:
+    done = []
+    for n, f in enumerate(result.findings):
+        frame_url = snapshot.frame_url(f.element)
+        f = dataclasses.replace(f, frame=frame_url, fingerprint=fingerprint(f, url, frame_url))
+        if shot is not None and f.element is not None and f.element.box is not None and out_dir is not None:
+            crop = shot.with_name(f"{shot.stem}--{f.check}-{n + 1}.png")
+            if crop_with_outline(shot, f.element.box, crop):
+                f = dataclasses.replace(f, screenshot=str(crop.relative_to(out_dir)))
+        done.append(f)
+    return dataclasses.replace(result, findings=tuple(done))

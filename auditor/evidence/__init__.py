@@ -1,0 +1,1 @@
+"""Evidence files: full-page screenshots and, per finding, a crop with the element outlined."""

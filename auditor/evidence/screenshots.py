@@ -1,0 +1,38 @@
+"""Crops with the element outlined, drawn on a copy: the full-page original is never altered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+from auditor.models import Box
+
+OUTLINE = (220, 20, 60)  # crimson: visible on light and dark pages
+MARGIN = 48  # CSS px of context around the element
+MAX_CROP = (1400, 1000)
+
+
+def crop_with_outline(page_png: Path, box: Box, out_png: Path, scale: float = 1.0) -> Path | None:
+    """Write a crop of ``page_png`` around ``box`` with a rectangle around the element; None if off-image."""
+    with Image.open(page_png) as img:
+        w, h = img.size
+        x0, y0 = box.x * scale, box.y * scale
+        x1, y1 = (box.x + max(box.width, 1)) * scale, (box.y + max(box.height, 1)) * scale
+        if x1 < 0 or y1 < 0 or x0 > w or y0 > h:
+            return None
+        left = int(max(0, min(x0, w) - MARGIN))
+        top = int(max(0, min(y0, h) - MARGIN))
+        right = int(min(w, max(x1, 0) + MARGIN))
+        bottom = int(min(h, max(y1, 0) + MARGIN))
+        right = min(right, left + MAX_CROP[0])
+        bottom = min(bottom, top + MAX_CROP[1])
+        if right - left < 2 or bottom - top < 2:
+            return None
+        crop = img.convert("RGB").crop((left, top, right, bottom))
+    draw = ImageDraw.Draw(crop)
+    rect = (x0 - left - 3, y0 - top - 3, x1 - left + 2, y1 - top + 2)
+    draw.rectangle(rect, outline=OUTLINE, width=3)
+    out_png.parent.mkdir(parents=True, exist_ok=True)
+    crop.save(out_png, optimize=True)
+    return out_png

@@ -1,0 +1,314 @@
+"""The one result model: snapshots the browser gathers, findings the checks make, the run the reports read.
+
+Every value is a frozen dataclass. Stages return new values (``dataclasses.replace``); nothing is edited in
+place. ``to_dict`` / ``from_dict`` turn any of them into JSON-ready data and back, so a saved snapshot can be
+judged again later by newer checks (``auditor replay``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+SEVERITIES = ("high", "medium", "low")
+CONFIDENCES = ("high", "medium", "low")
+
+RGBA = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle in CSS pixels of the top document (what a full-page screenshot shows)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @property
+    def area(self) -> float:
+        return max(self.width, 0.0) * max(self.height, 0.0)
+
+    @property
+    def bottom(self) -> float:
+        return self.y + self.height
+
+    @property
+    def right(self) -> float:
+        return self.x + self.width
+
+    def translate(self, dx: float, dy: float) -> Box:
+        return Box(self.x + dx, self.y + dy, self.width, self.height)
+
+    def distance_to(self, other: Box) -> float:
+        """Shortest gap between the two rectangles (0 when they touch or overlap)."""
+        dx = max(other.x - self.right, self.x - other.right, 0.0)
+        dy = max(other.y - self.bottom, self.y - other.bottom, 0.0)
+        return math.hypot(dx, dy)
+
+
+@dataclass(frozen=True)
+class ElementRef:
+    """Where an element is: its frame, a selector inside that frame, what it looks like."""
+
+    selector: str  # Playwright selector inside the frame; " >> " steps into open shadow roots
+    frame: int = 0  # index into PageSnapshot.frames
+    html: str = ""  # opening markup, at most 500 characters
+    box: Box | None = None  # top-document coordinates; None when the element has no layout box
+    text: str = ""  # visible text, normalised and capped
+
+
+@dataclass(frozen=True)
+class SelectOption:
+    text: str
+    value: str
+    index: int
+    selected: bool  # selected as loaded
+    default_selected: bool  # has the ``selected`` attribute in markup
+
+
+@dataclass(frozen=True)
+class Control:
+    """A checkbox, radio, switch, pressed-toggle or select, with its state as loaded."""
+
+    ref: ElementRef
+    kind: str  # checkbox | radio | switch | aria-checkbox | toggle-button | select
+    checked: bool
+    state_source: str  # markup | script | aria
+    label: str
+    label_ref: ElementRef | None = None
+    group: str = ""  # fieldset legend, radiogroup or select label
+    name: str = ""
+    value: str = ""
+    required: bool = False
+    disabled: bool = False
+    visible: bool = True
+    label_visible: bool = True
+    form: str | None = None
+    overlay: int | None = None  # index into PageSnapshot.overlays
+    options: tuple[SelectOption, ...] = ()
+
+
+@dataclass(frozen=True)
+class TextBlock:
+    """A block of text that may bind the user, with the computed facts a judge needs."""
+
+    ref: ElementRef
+    text: str
+    font_size: float
+    font_weight: int = 400
+    color: RGBA = (0.0, 0.0, 0.0, 1.0)
+    background: RGBA = (255.0, 255.0, 255.0, 1.0)  # effective background behind the text
+    background_uncertain: bool = False  # an image, gradient or video behind it
+    opacity: float = 1.0  # product of opacities through ancestors
+    rendered: bool = True  # has a layout box and visibility:visible
+    visible_fraction: float = 1.0  # share of its box left after clipping by overflow ancestors
+    offscreen: bool = False
+    in_closed_details: bool = False
+    collapsed: bool = False  # hidden inside a region a collapsed control would reveal
+    action: ElementRef | None = None  # the submit/primary action it most likely governs
+    action_distance: float | None = None
+    form: str | None = None
+    overlay: int | None = None
+
+
+@dataclass(frozen=True)
+class Clickable:
+    """A button or link inside an overlay, with what makes it prominent."""
+
+    ref: ElementRef
+    text: str
+    tag: str
+    role: str = ""
+    font_size: float = 0.0
+    font_weight: int = 400
+    color: RGBA = (0.0, 0.0, 0.0, 1.0)
+    background: RGBA = (0.0, 0.0, 0.0, 0.0)  # its own background colour
+    effective_background: RGBA = (255.0, 255.0, 255.0, 1.0)
+    border_width: float = 0.0
+    underline: bool = False
+    visible: bool = True
+    hit: bool = True  # elementFromPoint at its centre lands on it
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """A fixed/sticky element, dialog or modal: where banners live."""
+
+    ref: ElementRef
+    text: str
+    kind: str  # fixed | sticky | dialog | role-dialog | modal | frame
+    z_index: int = 0
+    visible: bool = True
+    clickables: tuple[Clickable, ...] = ()
+    inputs: int = 0  # text/email inputs inside (a sign-up or newsletter form)
+
+
+@dataclass(frozen=True)
+class FrameSnapshot:
+    index: int
+    url: str
+    path: tuple[str, ...] = ()  # selectors of the iframe elements from the top document down
+    parent: int | None = None
+    title: str = ""
+    lang: str = ""
+    offset: tuple[float, float] = (0.0, 0.0)
+    element_count: int = 0
+    closed_shadow_roots: int = 0
+    collector_ms: float = 0.0
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class PageSnapshot:
+    """Plain facts about one loaded page, across all its frames and open shadow roots."""
+
+    url: str
+    final_url: str = ""
+    title: str = ""
+    lang: str = ""
+    viewport: tuple[int, int] = (1280, 800)
+    frames: tuple[FrameSnapshot, ...] = ()
+    controls: tuple[Control, ...] = ()
+    texts: tuple[TextBlock, ...] = ()
+    overlays: tuple[Overlay, ...] = ()
+    collected_at: str = ""
+
+    def frame_url(self, ref: ElementRef | None) -> str:
+        if ref is None or not (0 <= ref.frame < len(self.frames)):
+            return self.final_url or self.url
+        return self.frames[ref.frame].url
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    severity: str
+    confidence: str
+    message: str
+    element: ElementRef | None = None
+    text: str = ""  # what the user saw, quoted in the message
+    details: tuple[tuple[str, Any], ...] = ()  # measured values, in order
+    status: str = "fail"  # fail | review (the check could not tell; never fails the gate)
+    frame: str = ""  # URL of the frame the element is in (filled by the engine)
+    screenshot: str | None = None  # crop with the element outlined (filled by the evidence stage)
+    fingerprint: str = ""  # stable id for baselines (filled by the engine)
+
+    @property
+    def detail_map(self) -> dict[str, Any]:
+        return dict(self.details)
+
+
+OUTCOMES = ("fail", "review", "pass", "not-applicable", "error")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: str
+    outcome: str  # one of OUTCOMES
+    findings: tuple[Finding, ...] = ()
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class PageError:
+    kind: str  # unreachable | timeout | http-error | not-html | crash | invalid-url | internal
+    message: str
+
+
+@dataclass(frozen=True)
+class PageResult:
+    url: str
+    final_url: str = ""
+    title: str = ""
+    status: int | None = None
+    error: PageError | None = None
+    screenshot: str | None = None
+    checks: tuple[CheckResult, ...] = ()
+    snapshot: PageSnapshot | None = None
+    started_at: str = ""
+    finished_at: str = ""
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for c in self.checks for f in c.findings)
+
+
+@dataclass(frozen=True)
+class BrowserInfo:
+    version: str = ""
+    user_agent: str = ""
+    executable: str = ""
+    headless: bool = True
+    webdriver_hidden: bool = True
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    viewport: tuple[int, int] = (1280, 800)
+    locale: str = "en-US"
+    timeout: float = 30.0
+    quiet_ms: int = 400
+    settle_cap_ms: int = 6000
+    fail_on: str = "low"
+    command: str = ""
+
+
+@dataclass(frozen=True)
+class AuditRun:
+    tool: str
+    version: str
+    browser: BrowserInfo
+    settings: RunSettings
+    started_at: str
+    finished_at: str = ""
+    pages: tuple[PageResult, ...] = field(default_factory=tuple)
+
+
+# --------------------------------------------------------------------------- serialisation
+
+
+def to_dict(value: Any) -> Any:
+    """JSON-ready data for any model value (tuples become lists)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_dict(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [to_dict(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_dict(v) for k, v in value.items()}
+    return value
+
+
+def from_dict(cls: type, data: Any) -> Any:
+    """The inverse of :func:`to_dict` for a model class."""
+    return _build(cls, data)
+
+
+def _build(tp: Any, data: Any) -> Any:
+    if data is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _build(args[0], data) if len(args) == 1 else data
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_build(args[0], d) for d in data)
+        if args:
+            return tuple(_build(a, d) for a, d in zip(args, data))
+        return tuple(data)
+    if dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp)
+        kwargs = {}
+        for f in dataclasses.fields(tp):
+            if f.name in data:
+                kwargs[f.name] = _build(hints[f.name], data[f.name])
+        return tp(**kwargs)
+    if tp is Any:
+        return tuple(tuple(x) for x in data) if isinstance(data, list) and data and isinstance(data[0], list) else data
+    return data

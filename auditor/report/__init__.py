@@ -1,0 +1,1 @@
+"""Report formats. Each reads the same AuditRun; none touches the browser."""

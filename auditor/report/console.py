@@ -1,0 +1,38 @@
+"""The console view: a table of findings per page, then a one-line summary."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from auditor.models import AuditRun
+
+SEV_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim", "review": "cyan"}
+
+
+def show(run: AuditRun, console: Console) -> None:
+    for p in run.pages:
+        head = Text(p.url, style="bold")
+        if p.title:
+            head.append(f"  {p.title}", style="dim")
+        console.print(head)
+        if p.error:
+            console.print(Text(f"  not audited: {p.error.kind}: {p.error.message}", style="red"))
+            continue
+        if not p.findings:
+            console.print(Text("  no findings", style="green"))
+            continue
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
+        table.add_column("severity", no_wrap=True)
+        table.add_column("check", no_wrap=True)
+        table.add_column("finding", overflow="fold")
+        for f in p.findings:
+            sev = "review" if f.status == "review" else f.severity
+            table.add_row(Text(sev, style=SEV_STYLE.get(sev, "")), Text(f.check), Text(f.message))
+        console.print(table)
+    fails = [f for p in run.pages for f in p.findings if f.status == "fail"]
+    bad = sum(1 for p in run.pages if p.error)
+    by_sev = ", ".join(f"{n} {s}" for s in ("high", "medium", "low") if (n := sum(f.severity == s for f in fails)))
+    console.print(Text(f"{len(run.pages)} page(s), {len(fails)} finding(s)" + (f" ({by_sev})" if by_sev else "")
+                       + (f", {bad} page(s) not audited" if bad else ""), style="bold"))

@@ -1,0 +1,83 @@
+"""The JSON report (schema ``consent-auditor/report/v1``, documented in README.md)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from auditor.models import AuditRun, Finding, PageResult, to_dict
+
+SCHEMA = "consent-auditor/report/v1"
+
+
+def finding_dict(f: Finding, page: PageResult) -> dict[str, Any]:
+    el = f.element
+    frame_path = []
+    if el is not None and page.snapshot is not None and 0 <= el.frame < len(page.snapshot.frames):
+        frame_path = list(page.snapshot.frames[el.frame].path)
+    return {
+        "check": f.check,
+        "severity": f.severity,
+        "confidence": f.confidence,
+        "status": f.status,
+        "message": f.message,
+        "selector": el.selector if el else None,
+        "frame": f.frame or None,
+        "frame_path": frame_path,
+        "text": f.text,
+        "html": el.html if el else None,
+        "box": to_dict(el.box) if el and el.box else None,
+        "screenshot": f.screenshot,
+        "fingerprint": f.fingerprint,
+        "details": {k: to_dict(v) for k, v in f.details},
+    }
+
+
+def page_dict(p: PageResult) -> dict[str, Any]:
+    return {
+        "url": p.url,
+        "final_url": p.final_url or None,
+        "title": p.title,
+        "status": p.status,
+        "error": {"kind": p.error.kind, "message": p.error.message} if p.error else None,
+        "screenshot": p.screenshot,
+        "started_at": p.started_at,
+        "finished_at": p.finished_at,
+        "checks": [{"check": c.check, "outcome": c.outcome, "error": c.error or None} for c in p.checks],
+        "findings": [finding_dict(f, p) for f in p.findings],
+    }
+
+
+def summary(run: AuditRun) -> dict[str, Any]:
+    findings = [f for p in run.pages for f in p.findings if f.status == "fail"]
+    return {
+        "pages": len(run.pages),
+        "pages_failed": sum(1 for p in run.pages if p.error),
+        "findings": len(findings),
+        "review": sum(1 for p in run.pages for f in p.findings if f.status == "review"),
+        "by_severity": dict(Counter(f.severity for f in findings)),
+        "by_check": dict(Counter(f.check for f in findings)),
+    }
+
+
+def report_dict(run: AuditRun) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "tool": {"name": run.tool, "version": run.version},
+        "browser": to_dict(run.browser),
+        "settings": to_dict(run.settings),
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "summary": summary(run),
+        "pages": [page_dict(p) for p in run.pages],
+    }
+
+
+def write(run: AuditRun, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(report_dict(run), indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,1 @@
+"""The checks: one module per check; file name = the check id in snake_case."""

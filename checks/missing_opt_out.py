@@ -1,0 +1,198 @@
+"""Consent is asked for, or assumed, with no equal way to decline.
+
+## What it finds
+- A cookie or consent banner whose first layer offers "Accept", "OK" or "Got it" but no "Reject", "Decline",
+  "Necessary only" or "Continue without accepting" (a "Settings" button is not a way to decline: it makes
+  refusing take more steps than accepting), or that assumes consent ("by continuing to browse you accept")
+  with no choice at all.
+- A statement that signing up, ordering or continuing means agreeing to marketing or data sharing, with no
+  control nearby to refuse it.
+- A required checkbox whose label bundles an optional purpose (marketing, sharing with partners) with the
+  terms, so one cannot accept the terms without accepting the rest.
+- A paid add-on whose only way to decline is buried, such as "No insurance" hidden as one entry of a long
+  country list.
+
+Not findings: a banner with equal accept and reject; a newsletter pop-up; a notice that only strictly
+necessary cookies are used; "By creating an account you agree to our Terms" (nothing optional).
+
+## Why it matters
+Refusing must be as easy as accepting (GDPR Art. 7(3) and (4), Recital 42-43; EDPB Cookie Banner Taskforce
+report 2023: no reject button on the first layer is not valid consent). CCPA regulations §7004 require
+symmetry in choice; the EU DSA Art. 25 bans interfaces that make one choice harder; India's 2023 Guidelines
+name forced action and interface interference; the FTC's 2022 report describes hidden opt-outs. Consent bundled
+into terms is not freely given (GDPR Art. 7(4), EDPB Guidelines 05/2020).
+
+## Example
+```html
+<div class="cookie-banner" style="position:fixed;bottom:0">
+  We use cookies to personalise ads. <button>Accept all</button> <button>Manage settings</button>
+</div>
+```
+
+## How to fix
+Put "Reject all" (or "Necessary only") on the first layer next to "Accept all", equally easy to see and use.
+Ask for marketing and sharing with separate, unticked controls, never inside the terms checkbox. Offer
+declining an add-on as a plain first option of its own control.
+
+## References
+- GDPR Art. 7(2)-(4), Recital 42, 43
+- EDPB Cookie Banner Taskforce report (January 2023)
+- EDPB Guidelines 05/2020 on consent; Guidelines 03/2022 on deceptive design patterns
+- CCPA regulations, 11 CCR §7004 (symmetry in choice)
+- EU Digital Services Act Art. 25
+- FTC, Bringing Dark Patterns to Light (2022)
+- India, Guidelines for Prevention and Regulation of Dark Patterns (2023)
+"""
+
+from __future__ import annotations
+
+from auditor.consent import (ASSUMABLE, PURPOSE_WORDS, classify_button, informs_only_necessary, is_consent_notice,
+                             purpose_of, visible_buttons)
+from auditor.models import PageSnapshot
+from auditor.registry import CheckContext, Hit, NotApplicable, check, quote
+
+#: a control within this distance (CSS px) of a statement counts as "nearby" when neither is in a form
+NEARBY_PX = 600
+
+
+@check(id="missing-opt-out", title="No equal way to decline", severity="high",
+       tags=("gdpr", "ccpa", "dsa", "ftc", "india-dark-patterns"),
+       references=("GDPR Art. 7(3)-(4)", "EDPB Cookie Banner Taskforce report 2023", "CCPA regs §7004",
+                   "DSA Art. 25"))
+def missing_opt_out(page: PageSnapshot, ctx: CheckContext):
+    judged = 0
+    banners = set()
+    for hit, idx in _banners(page, ctx):
+        judged += 1
+        banners.add(idx)
+        if hit:
+            yield hit
+    for hit in _assumed_statements(page, ctx, banners):
+        judged += 1
+        if hit:
+            yield hit
+    for hit in _bundled_checkboxes(page, ctx):
+        judged += 1
+        if hit:
+            yield hit
+    for hit in _buried_declines(page, ctx):
+        judged += 1
+        if hit:
+            yield hit
+    if not judged:
+        raise NotApplicable
+
+
+def _banners(page: PageSnapshot, ctx: CheckContext):
+    for idx, ov in enumerate(page.overlays):
+        if not is_consent_notice(ctx, ov):
+            continue
+        if informs_only_necessary(ctx, ov.text):
+            yield None, idx
+            continue
+        buttons = visible_buttons(ov)
+        kinds = {}
+        for b in buttons:
+            kinds.setdefault(classify_button(ctx, b.text), []).append(b.text)
+        if "reject" in kinds:
+            yield None, idx
+            continue
+        agree = kinds.get("accept", []) + kinds.get("acknowledge", [])
+        assumed = ctx.lexicon.has("assumption", ov.text)
+        if not agree and not assumed:
+            yield None, idx  # banner-like, but no way to agree either: nothing to compare
+            continue
+        offered = ", ".join(f'"{quote(t, 30)}"' for t in (agree + kinds.get("settings", []) + kinds.get("close", [])))
+        if agree:
+            how = f"offers {offered} but no way to decline on the first layer"
+            if kinds.get("settings"):
+                how += " (refusing needs the settings layer)"
+        else:
+            how = f"assumes consent without any choice{' (only ' + offered + ')' if offered else ''}"
+        yield Hit(
+            element=ov.ref,
+            message=f'Consent banner {how}: "{quote(ov.text, 90)}"',
+            text=ov.text[:400], confidence="high" if agree else "medium",
+            details=(("kind", "banner"), ("buttons", {k: v for k, v in kinds.items()}), ("overlay", ov.kind))), idx
+
+
+def _assumed_statements(page: PageSnapshot, ctx: CheckContext, banners: set):
+    lex = ctx.lexicon
+    for t in page.texts:
+        if t.overlay is not None and t.overlay in banners:
+            continue
+        if not t.rendered or not lex.has("assumption", t.text):
+            continue
+        found = purpose_of(ctx, t.text, ASSUMABLE)
+        if not found:
+            yield None
+            continue
+        cat, term = found
+        if _refusable(page, ctx, t, cat):
+            yield None
+            continue
+        yield Hit(
+            element=t.ref,
+            message=f'Consent to {PURPOSE_WORDS[cat]} is assumed with no control to refuse it: "{quote(t.text)}"',
+            text=t.text, confidence="medium",
+            details=(("kind", "assumed-consent"), ("purpose", cat), ("matched", term)))
+
+
+def _refusable(page: PageSnapshot, ctx: CheckContext, t, cat: str) -> bool:
+    """A control for the same purpose in the same form (or nearby) lets the person say no."""
+    for c in page.controls:
+        if c.ref.frame != t.ref.frame or not (c.visible or c.label_visible):
+            continue
+        same_place = (t.form is not None and c.form == t.form)
+        if not same_place and t.ref.box and c.ref.box:
+            same_place = t.ref.box.distance_to(c.ref.box) <= NEARBY_PX
+        if not same_place:
+            continue
+        if purpose_of(ctx, c.label or c.group, (cat,)) or (cat != "marketing" and purpose_of(ctx, c.label, ASSUMABLE)):
+            return True
+    return False
+
+
+def _bundled_checkboxes(page: PageSnapshot, ctx: CheckContext):
+    lex = ctx.lexicon
+    for c in page.controls:
+        if c.kind not in ("checkbox", "aria-checkbox", "switch") or not c.required:
+            continue
+        if not lex.has("agreement", c.label) and not lex.has("binding", c.label):
+            continue
+        found = purpose_of(ctx, c.label, ASSUMABLE)
+        if not found:
+            yield None
+            continue
+        cat, term = found
+        element = c.ref if c.visible or c.label_ref is None else c.label_ref
+        yield Hit(
+            element=element,
+            message=f'Required checkbox bundles {PURPOSE_WORDS[cat]} with the terms: "{quote(c.label)}"',
+            text=c.label, confidence="high",
+            details=(("kind", "bundled-consent"), ("purpose", cat), ("matched", term), ("required", True)))
+
+
+def _buried_declines(page: PageSnapshot, ctx: CheckContext):
+    lex = ctx.lexicon
+    th = ctx.thresholds
+    for c in page.controls:
+        if c.kind != "select" or len(c.options) < 2:
+            continue
+        declining = [o for o in c.options if lex.has("decline_addon", o.text)]
+        if not declining:
+            continue
+        related = [o for o in c.options if lex.has("decline_addon", o.text) or lex.has("paid_addon", o.text)]
+        buried = (len(c.options) >= th.buried_option_min_options and len(related) / len(c.options) < 0.2
+                  and all(o.index > 0 for o in declining))
+        if not buried:
+            yield None
+            continue
+        o = declining[0]
+        yield Hit(
+            element=c.ref,
+            message=(f'The way to decline an add-on, "{quote(o.text, 60)}", is buried as option {o.index + 1} of '
+                     f'{len(c.options)} in "{quote(c.label or c.group or c.name, 50)}"'),
+            text=o.text, confidence="high",
+            details=(("kind", "buried-opt-out"), ("option_index", o.index), ("options", len(c.options)),
+                     ("select_label", c.label)))

@@ -1,0 +1,40 @@
+"""Shared test fixtures: the fixture server (two loopback ports) and the browser the tests use."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from auditor.browser.launch import IGNORE_DEFAULT_ARGS, LAUNCH_ARGS, find_browser  # noqa: E402
+from auditor.devserver import serve  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def browser_path():
+    """The executable the auditor would pick (None means Playwright's own Chromium)."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        return find_browser(None, pw)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args, browser_path):
+    """Point pytest-playwright at the same Chromium, with the same flags, as the product."""
+    args = dict(browser_type_launch_args)
+    if browser_path:
+        args["executable_path"] = browser_path
+    args["args"] = list(LAUNCH_ARGS)
+    args["ignore_default_args"] = list(IGNORE_DEFAULT_ARGS)
+    return args
+
+
+@pytest.fixture(scope="session")
+def fixture_server():
+    """(origin, cross origin) serving fixtures/ on 127.0.0.1."""
+    with serve(ROOT / "fixtures") as origins:
+        yield origins

@@ -1,0 +1,55 @@
+"""`make demo`: serve the bundled demo shop, scan both variants, write out/demo/report.{html,json}, summarise.
+
+The dark variant must yield every check and the clean variant none; the demo says so and fails otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from auditor.devserver import serve  # noqa: E402
+
+PAGES = ["index.html", "product.html", "cart.html", "checkout.html", "signup.html", "account.html"]
+OUT = ROOT / "out" / "demo"
+
+
+def main() -> int:
+    with serve(ROOT / "fixtures") as (origin, _):
+        urls = [f"{origin}/site/{v}/{p}" for v in ("dark", "clean") for p in PAGES]
+        print(f"demo shop served at {origin}/site/ ; scanning {len(urls)} pages", flush=True)
+        proc = subprocess.run([sys.executable, "-m", "auditor", "scan", *urls, "--out", str(OUT)], cwd=ROOT)
+    if proc.returncode not in (0, 1):
+        print(f"demo: the scan failed (exit {proc.returncode})", file=sys.stderr)
+        return proc.returncode
+    report = json.loads((OUT / "report.json").read_text(encoding="utf-8"))
+    by_variant = {"dark": Counter(), "clean": Counter()}
+    for page in report["pages"]:
+        variant = "dark" if "/dark/" in page["url"] else "clean"
+        by_variant[variant].update(f["check"] for f in page["findings"] if f["status"] == "fail")
+    checks = subprocess.run([sys.executable, "-m", "auditor", "checks"], capture_output=True, text=True,
+                            cwd=ROOT).stdout.split()
+    all_ids = {w for w in checks if "-" in w}
+    print("\ndemo summary")
+    for variant, counts in by_variant.items():
+        detail = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no findings"
+        print(f"  {variant:5} shop: {sum(counts.values())} finding(s) ({detail})")
+    print(f"  report: {OUT / 'report.html'}\n  json:   {OUT / 'report.json'}")
+    missing = all_ids - set(by_variant["dark"])
+    ok = not missing and not by_variant["clean"]
+    if not ok:
+        print(f"demo: expected every check on the dark shop (missing: {sorted(missing)}) and none on the clean "
+              f"shop (got: {dict(by_variant['clean'])})", file=sys.stderr)
+        return 1
+    print("  as expected: the dark shop yields every check, the clean shop none")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

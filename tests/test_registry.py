@@ -1,0 +1,48 @@
+"""Every check has a unique kebab-case id matching its file, its docs sections, and enough fixtures."""
+
+from pathlib import Path
+
+import pytest
+
+from auditor.registry import DOC_SECTIONS, ID_RE, discover
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = discover()
+MIN_CASES = 12
+
+
+def test_there_are_checks_and_ids_are_unique():
+    ids = [s.id for s in SPECS]
+    assert len(ids) >= 3
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
+def test_id_shape_and_file_name(spec):
+    assert ID_RE.match(spec.id), spec.id
+    assert spec.module == "checks." + spec.id.replace("-", "_")
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
+def test_docs_have_every_section(spec):
+    sections = spec.sections()
+    for name in DOC_SECTIONS:
+        assert sections.get(name), f"{spec.id}: docs section '{name}' missing or empty"
+    assert spec.title and spec.severity in ("high", "medium", "low")
+    assert spec.references, f"{spec.id}: no references"
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
+def test_enough_failing_and_passing_fixture_cases(spec):
+    folder = ROOT / "fixtures" / "checks" / spec.id
+    assert folder.is_dir(), f"no fixtures/checks/{spec.id}/"
+    from bs4 import BeautifulSoup
+    fails = passes = 0
+    for page in folder.glob("*.html"):
+        soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+        fails += sum(1 for el in soup.find_all(attrs={"data-expect-fail": True})
+                     if spec.id in el["data-expect-fail"].split())
+        passes += sum(1 for el in soup.find_all(attrs={"data-expect-pass": True})
+                      if spec.id in el["data-expect-pass"].split())
+    assert fails >= MIN_CASES, f"{spec.id}: {fails} failing cases (need {MIN_CASES})"
+    assert passes >= MIN_CASES, f"{spec.id}: {passes} passing cases (need {MIN_CASES})"
