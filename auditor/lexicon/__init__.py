@@ -18,7 +18,7 @@ from pathlib import Path
 CATEGORIES = (
     "marketing", "sharing", "advertising", "tracking", "subscription", "paid_addon", "benign", "necessary",
     "optout_wording", "agreement", "assumption", "cookie_notice", "accept", "acknowledge", "reject", "settings",
-    "decline_addon", "close", "newsletter_popup",
+    "decline_addon", "close", "newsletter_popup", "binding",
 )
 # categories whose words make a block of text worth measuring in the browser
 TEXT_CANDIDATE_CATEGORIES = ("agreement", "assumption", "marketing", "sharing", "advertising", "tracking",
@@ -59,7 +59,10 @@ def _term_pattern(term: str, js: bool) -> str:
         body = (r"[\p{L}\p{N}]*" if js else r"\w*") + body
     if _CJK.search(core):
         return body
-    return rf"(?<!{letter}){body}(?!{letter})"
+    # a boundary is only asked for at an edge that is itself a letter or digit ("/month", "10% off", "×")
+    head = rf"(?<!{letter})" if not suffix and core[0].isalnum() else ""
+    tail = rf"(?!{letter})" if not prefix and core[-1].isalnum() else ""
+    return head + body + tail
 
 
 @dataclass(frozen=True)
