@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from auditor.lexicon import normalise
 from auditor.models import Clickable, Overlay
 from auditor.registry import CheckContext
 
@@ -10,6 +13,7 @@ PURPOSES = ("marketing", "sharing", "advertising", "tracking", "subscription", "
 PURPOSE_WORDS = {
     "marketing": "marketing", "sharing": "data sharing", "advertising": "personalised advertising",
     "tracking": "tracking/analytics", "subscription": "a paid subscription", "paid_addon": "a paid add-on",
+    "agreement": "an agreement (terms, a privacy policy or a service contract)",
 }
 #: purposes a statement can assume consent to ("by signing up you agree to receive offers")
 ASSUMABLE = ("marketing", "sharing", "advertising", "subscription")
@@ -26,10 +30,40 @@ def purpose_of(ctx: CheckContext, text: str, purposes=PURPOSES) -> tuple[str, st
     return None
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)|(?<=[。！？；])")
+
+
+_MONEY = re.compile(
+    r"(?:[$€£¥￥₹]|\b(?:usd|eur|gbp|chf|cny|rmb|jpy|inr|brl)\b|r\$)\s?\d"
+    r"|\d(?:[.,]\d+)?\s?(?:[$€£¥￥₹元円]|\b(?:usd|eur|gbp|chf|kr|brl|euro|euros|dollars?)\b)", re.IGNORECASE)
+
+
+def mentions_price(text: str) -> bool:
+    """Names an amount of money ("$4.99", "1,99 €", "月額550円", "9.9元")."""
+    return bool(_MONEY.search(text or ""))
+
+
+def first_sentence(text: str) -> str:
+    """The leading sentence of a label: what the box says, not the small print after it."""
+    return _SENTENCE_END.split((text or "").strip(), maxsplit=1)[0]
+
+
 def declines(ctx: CheckContext, text: str) -> bool:
-    """Worded as saying no: an opt-out, a refusal, declining an add-on."""
+    """Worded as saying no: an opt-out, a refusal, declining an add-on.
+
+    Only the leading sentence counts: "Email me offers. Unsubscribe at any time." is an opt-in.
+    """
     lex = ctx.lexicon
-    return lex.has("optout_wording", text) or lex.has("reject", text) or lex.has("decline_addon", text)
+    lead = first_sentence(text)
+    return lex.has("optout_wording", lead) or lex.has("reject", lead) or lex.has("decline_addon", lead)
+
+
+def affirms(ctx: CheckContext, text: str) -> bool:
+    """Opens with a "yes" (or an accept word): the answer that opts in."""
+    lex = ctx.lexicon
+    lead = normalise(first_sentence(text))
+    term = lex.first("affirmative", lead) or lex.first("accept", lead)
+    return bool(term) and lead.startswith(term)
 
 
 def classify_button(ctx: CheckContext, text: str) -> str:
@@ -68,11 +102,21 @@ def is_consent_notice(ctx: CheckContext, overlay: Overlay) -> bool:
     return True
 
 
+def sentences(text: str) -> list[str]:
+    return [p for p in _SENTENCE_END.split((text or "").strip()) if p.strip()]
+
+
 def informs_only_necessary(ctx: CheckContext, text: str) -> bool:
-    """A notice about strictly necessary cookies only: nothing to consent to."""
+    """A notice about strictly necessary cookies only: nothing to consent to.
+
+    A sentence that negates a purpose ("No tracking here", "Wir verwenden keine Analyse-Cookies") does not
+    announce it.
+    """
     lex = ctx.lexicon
-    return lex.has("necessary", text) and not any(
-        lex.has(cat, text) for cat in ("tracking", "advertising", "marketing", "sharing"))
+    if not lex.has("necessary", text):
+        return False
+    announced = [s for s in sentences(text) if not lex.has("negation", s)]
+    return not any(lex.has(cat, s) for s in announced for cat in ("tracking", "advertising", "marketing", "sharing"))
 
 
 def visible_buttons(overlay: Overlay) -> list[Clickable]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -53,7 +54,7 @@ class _Shared:
     browser: object
     ctx: CheckContext
     specs: tuple[CheckSpec, ...]
-    text_pattern: str
+    terms: str  # JSON of Lexicon.js_matcher()
     user_agent: str
     options: AuditOptions
     semaphore: asyncio.Semaphore
@@ -76,7 +77,7 @@ async def audit(urls: list[str], options: AuditOptions = AuditOptions(),
         browser, exe = await launch(pw, options.browser_path)
         try:
             ua = desktop_user_agent(browser.version)
-            shared = _Shared(browser, ctx, specs, lexicon.js_pattern(), ua, options,
+            shared = _Shared(browser, ctx, specs, json.dumps(lexicon.js_matcher(), ensure_ascii=False), ua, options,
                              asyncio.Semaphore(max(1, options.concurrency)))
 
             async def run_one(i: int, url: str) -> PageResult:
@@ -143,7 +144,7 @@ async def audit_page(shared: _Shared, index: int, url: str, inspect: PageHook | 
             # a subresource that never finishes: audit what is there
         try:
             await settle(page, network, st.quiet_ms, st.settle_cap_ms)
-            snapshot = await collect_page(page, url, shared.text_pattern, st.viewport)
+            snapshot = await collect_page(page, url, shared.terms, st.viewport)
             title = snapshot.title
             shot = None
             if opts.out_dir is not None and opts.evidence:

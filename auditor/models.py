@@ -81,6 +81,7 @@ class Control:
     state_source: str  # markup | script | aria
     label: str
     label_ref: ElementRef | None = None
+    context: str = ""  # text around it (smallest ancestor holding no other control) and aria-describedby
     group: str = ""  # fieldset legend, radiogroup or select label
     name: str = ""
     value: str = ""
@@ -113,6 +114,7 @@ class TextBlock:
     action: ElementRef | None = None  # the submit/primary action it most likely governs
     action_distance: float | None = None
     form: str | None = None
+    action_form: str | None = None  # the form of the action it governs
     overlay: int | None = None
 
 
@@ -164,6 +166,18 @@ class FrameSnapshot:
 
 
 @dataclass(frozen=True)
+class FormInfo:
+    """A form and the kinds of field it asks for (type -> count; ``card`` for payment-card fields)."""
+
+    frame: int
+    selector: str
+    fields: tuple[tuple[str, int], ...] = ()
+
+    def count(self, *types: str) -> int:
+        return sum(n for t, n in self.fields if t in types)
+
+
+@dataclass(frozen=True)
 class PageSnapshot:
     """Plain facts about one loaded page, across all its frames and open shadow roots."""
 
@@ -176,7 +190,11 @@ class PageSnapshot:
     controls: tuple[Control, ...] = ()
     texts: tuple[TextBlock, ...] = ()
     overlays: tuple[Overlay, ...] = ()
+    forms: tuple[FormInfo, ...] = ()
     collected_at: str = ""
+
+    def form(self, frame: int, selector: str | None) -> FormInfo | None:
+        return next((f for f in self.forms if f.frame == frame and f.selector == selector), None) if selector else None
 
     def frame_url(self, ref: ElementRef | None) -> str:
         if ref is None or not (0 <= ref.frame < len(self.frames)):

@@ -48,7 +48,19 @@ def is_binding(ctx: CheckContext, text: str) -> bool:
     return lex.has("binding", text) or lex.has("assumption", text)
 
 
-def reasons_for(t: TextBlock, ctx: CheckContext) -> tuple[list[tuple[str, bool]], float]:
+#: a text this close (CSS px) to a checkbox or switch is that control's label: it governs the control, not a
+#: far-away submit button
+LABEL_GAP_PX = 24
+
+
+def labels_a_control(page: PageSnapshot, t: TextBlock) -> bool:
+    if t.ref.box is None:
+        return False
+    return any(c.ref.frame == t.ref.frame and c.kind != "select" and c.ref.box is not None
+               and t.ref.box.distance_to(c.ref.box) <= LABEL_GAP_PX for c in page.controls)
+
+
+def reasons_for(t: TextBlock, ctx: CheckContext, is_label: bool = False) -> tuple[list[tuple[str, bool]], float]:
     """(reason, strong) pairs that make the text hard to see, and its contrast ratio."""
     th = ctx.thresholds
     reasons: list[tuple[str, bool]] = []
@@ -73,7 +85,7 @@ def reasons_for(t: TextBlock, ctx: CheckContext) -> tuple[list[tuple[str, bool]]
     elif t.visible_fraction < th.min_visible_fraction:
         reasons.append((f"clipped: {t.visible_fraction:.0%} of it is visible", True))
     if (t.action is not None and t.action_distance is not None and t.action_distance > th.far_from_action_px
-            and ctx.lexicon.has("assumption", t.text) and t.overlay is None
+            and ctx.lexicon.has("assumption", t.text) and t.overlay is None and not is_label
             and t.action.html.lower().startswith(("<button", "<input"))):
         reasons.append((f"{t.action_distance:,.0f}px away from \"{quote(t.action.text, 40)}\"", False))
     return reasons, ratio
@@ -90,7 +102,7 @@ def hidden_agreement_text(page: PageSnapshot, ctx: CheckContext):
         if not t.rendered and not (t.in_closed_details or t.collapsed):
             continue  # never shown and nothing reveals it: a template, not a term
         judged += 1
-        reasons, ratio = reasons_for(t, ctx)
+        reasons, ratio = reasons_for(t, ctx, labels_a_control(page, t))
         if not reasons:
             continue
         contrast_only = all("contrast" in r for r, _ in reasons)

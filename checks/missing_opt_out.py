@@ -46,8 +46,8 @@ declining an add-on as a plain first option of its own control.
 
 from __future__ import annotations
 
-from auditor.consent import (ASSUMABLE, PURPOSE_WORDS, classify_button, informs_only_necessary, is_consent_notice,
-                             purpose_of, visible_buttons)
+from auditor.consent import (ASSUMABLE, PURPOSE_WORDS, classify_button, declines, informs_only_necessary,
+                             is_consent_notice, mentions_price, purpose_of, visible_buttons)
 from auditor.models import PageSnapshot
 from auditor.registry import CheckContext, Hit, NotApplicable, check, quote
 
@@ -98,7 +98,9 @@ def _banners(page: PageSnapshot, ctx: CheckContext):
             yield None, idx
             continue
         agree = kinds.get("accept", []) + kinds.get("acknowledge", [])
-        assumed = ctx.lexicon.has("assumption", ov.text)
+        # with no button to agree, only a notice that names cookies or device storage assumes consent to them
+        # (a sticky order summary "By placing your order you agree..." is not a cookie banner)
+        assumed = ctx.lexicon.has("assumption", ov.text) and ctx.lexicon.has("cookie_word", ov.text)
         if not agree and not assumed:
             yield None, idx  # banner-like, but no way to agree either: nothing to compare
             continue
@@ -123,7 +125,7 @@ def _assumed_statements(page: PageSnapshot, ctx: CheckContext, banners: set):
             continue
         if not t.rendered or not lex.has("assumption", t.text):
             continue
-        found = purpose_of(ctx, t.text, ASSUMABLE)
+        found = _assumed_purpose(page, ctx, t)
         if not found:
             yield None
             continue
@@ -138,10 +140,44 @@ def _assumed_statements(page: PageSnapshot, ctx: CheckContext, banners: set):
             details=(("kind", "assumed-consent"), ("purpose", cat), ("matched", term)))
 
 
+def _assumed_purpose(page: PageSnapshot, ctx: CheckContext, t) -> tuple[str, str] | None:
+    """The optional purpose a "by signing up you agree..." statement assumes, if any.
+
+    Marketing is not assumed when the action is itself a newsletter sign-up (an email field and no password):
+    asking for the newsletter is the opt-in. A paid subscription needs a price and two subscription words
+    ("1,99 € monatlich", "kostenpflichtig"): "the Subscription Agreement" or "an annual fee" alone is the
+    service's own contract, not an extra the person did not ask for.
+    """
+    lex = ctx.lexicon
+    for cat in ASSUMABLE:
+        term = lex.first(cat, t.text)
+        if not term:
+            continue
+        if cat == "marketing" and _newsletter_form(page, t):
+            continue
+        if cat == "subscription" and not (mentions_price(t.text) and len(set(lex.find(cat, t.text))) >= 2):
+            continue
+        return cat, term
+    return None
+
+
+def _newsletter_form(page: PageSnapshot, t) -> bool:
+    form = page.form(t.ref.frame, t.form) or page.form(t.ref.frame, t.action_form)
+    if form is None:
+        return False
+    return form.count("email") >= 1 and form.count("password", "card") == 0 and form.count("text", "tel", "email") <= 2
+
+
 def _refusable(page: PageSnapshot, ctx: CheckContext, t, cat: str) -> bool:
-    """A control for the same purpose in the same form (or nearby) lets the person say no."""
+    """A control for the same purpose in the same form (or nearby) lets the person say no.
+
+    An opt-in box that is already ticked does not: the person would have to notice and untick it, and the
+    statement says agreeing happens anyway (the box itself is a prechecked-consent finding).
+    """
     for c in page.controls:
         if c.ref.frame != t.ref.frame or not (c.visible or c.label_visible):
+            continue
+        if c.checked and c.kind != "select" and not declines(ctx, c.label):
             continue
         same_place = (t.form is not None and c.form == t.form)
         if not same_place and t.ref.box and c.ref.box:

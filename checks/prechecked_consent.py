@@ -3,7 +3,7 @@
 ## What it finds
 A checkbox, radio button, switch (`role="switch"`, `role="checkbox"`, `aria-pressed`), styled toggle or
 `<select>` that is already selected when the page loads and that, by its label, consents to something
-optional: marketing by email, SMS or phone; newsletters; sharing data with partners or third parties;
+optional: an agreement or consent itself ("I agree to the service agreement", "I consent to..."); marketing by email, SMS or phone; newsletters; sharing data with partners or third parties;
 personalised advertising; analytics or tracking; joining a paid subscription or membership; a paid add-on
 (insurance, protection plan, warranty, donation). Benign pre-selections are left alone: "remember me", "keep
 me signed in", "billing address same as shipping", "save my address", a locked strictly-necessary category,
@@ -38,7 +38,7 @@ explicitly chose before, or what the service cannot work without (and then say s
 
 from __future__ import annotations
 
-from auditor.consent import PURPOSE_WORDS, declines, purpose_of
+from auditor.consent import PURPOSE_WORDS, affirms, declines, purpose_of
 from auditor.models import Control, PageSnapshot
 from auditor.registry import CheckContext, Hit, NotApplicable, check, quote
 
@@ -60,8 +60,9 @@ def prechecked_consent(page: PageSnapshot, ctx: CheckContext):
                 if hit is not True:
                     yield hit
             continue
-        own = purpose_of(ctx, c.label)
-        found = own or (purpose_of(ctx, c.group) if c.group else None)
+        own = purpose_of(ctx, c.label) or _agreement(ctx, c, c.label)
+        near = None if own else (purpose_of(ctx, c.context) or _agreement(ctx, c, c.context))
+        found = own or near or (purpose_of(ctx, c.group) if c.group else None)
         if not found:
             continue
         judged += 1
@@ -73,22 +74,34 @@ def prechecked_consent(page: PageSnapshot, ctx: CheckContext):
             continue  # a locked strictly-necessary category
         if declines(ctx, c.label):
             continue  # the selected option is the opt-out
-        if c.kind == "radio" and not own and not lex.has("accept", c.label):
+        if c.kind == "radio" and not own and not affirms(ctx, c.label):
             continue  # "No" / "Later" in a group about offers: not an opt-in
         cat, term = found
         element = c.ref if c.visible or c.label_ref is None else c.label_ref
         what = {"checkbox": "checkbox", "radio": "radio button", "switch": "switch", "aria-checkbox": "checkbox",
                 "toggle-button": "toggle"}.get(c.kind, c.kind)
-        shown_text = c.label if own else f"{c.group}: {c.label}"
+        shown_text = c.label if own else c.context if near else f"{c.group}: {c.label}"
+        if own and cat == "agreement" and c.label in c.context:
+            shown_text = c.context  # "I agree" + the agreement it names
         yield Hit(
             element=element,
             message=f'Pre-selected {what} consents to {PURPOSE_WORDS[cat]}: "{quote(shown_text)}" ({c.ref.selector})',
             text=shown_text,
-            confidence="high" if own else "medium",
+            confidence="high" if own and cat != "agreement" else "medium",
             details=(("control", c.kind), ("state_source", c.state_source), ("purpose", cat), ("matched", term),
                      ("visible", c.visible), ("disabled", c.disabled)))
     if not judged:
         raise NotApplicable
+
+
+def _agreement(ctx: CheckContext, c: Control, text: str) -> tuple[str, str] | None:
+    """A box that, ticked, says the person agrees or consents ("I agree to the ... service agreement").
+
+    Only boxes and switches: a pre-selected "I agree" radio is judged by its group."""
+    if c.kind in ("radio", "select") or not text:
+        return None
+    term = ctx.lexicon.first("agreement", text)
+    return ("agreement", term) if term else None
 
 
 def _select(c: Control, ctx: CheckContext):

@@ -217,22 +217,59 @@ function snippet(el, limit) {
 
 // ---------------------------------------------------------------- labels
 
+function elementsOfIds(root, ids) {
+  return ids.split(/\s+/).filter(Boolean).map((id) => {
+    try { return root.getElementById ? root.getElementById(id) : root.querySelector('#' + cssEscape(id)); } catch (e) { return null; }
+  }).filter(Boolean);
+}
+
 function textOfIds(root, ids) {
-  return norm(ids.split(/\s+/).map((id) => {
-    const n = root.getElementById ? root.getElementById(id) : root.querySelector('#' + cssEscape(id));
-    return n ? (n.textContent || '') : '';
-  }).join(' '));
+  return norm(elementsOfIds(root, ids).map((n) => spacedText(n)).join(' '));
+}
+
+function spacedText(el) {
+  // an element's text with a space wherever layout breaks the line (block, flex, list items...), without
+  // the text of scripts or select options: "Keep me signed in" + <small>"On this device"</small> as a block
+  // reads as two phrases, not "signed inOn"
+  let out = '';
+  const walk = (node) => {
+    for (let c = node.firstChild; c && out.length < 2000; c = c.nextSibling) {
+      if (c.nodeType === 3) { out += c.data; continue; }
+      if (c.nodeType !== 1) continue;
+      const t = c.localName;
+      if (SKIP_TAGS.has(t) || t === 'select' || t === 'option') { out += ' '; continue; }
+      let display = 'inline';
+      try { display = getComputedStyle(c).display; } catch (e) { /* keep inline */ }
+      if (display === 'none') { out += ' '; continue; }
+      const block = !display.startsWith('inline') && display !== 'contents';
+      if (block) out += ' ';
+      walk(c);
+      if (block) out += ' ';
+    }
+  };
+  walk(el);
+  return norm(out);
+}
+
+function shown(el) {
+  try {
+    const b = boxOf(el);
+    return !!b && b.width > 2 && b.height > 2 && isRendered(el) && effectiveOpacity(el) > 0.05;
+  } catch (e) { return false; }
 }
 
 function labelFor(el) {
   const root = el.getRootNode();
   const lb = el.getAttribute('aria-labelledby');
-  if (lb) { const t = textOfIds(root, lb); if (t) return { text: t, el: null }; }
+  if (lb) {
+    const els = elementsOfIds(root, lb);
+    const t = norm(els.map((n) => spacedText(n)).join(' '));
+    if (t) return { text: t, el: els[0] };
+  }
   const al = el.getAttribute('aria-label');
   if (al && norm(al)) return { text: norm(al), el: null };
-  if (el.labels && el.labels.length) {
-    const l = el.labels[0];
-    const t = cap(inlineTextDeep(l), 400);
+  for (const l of Array.prototype.slice.call(el.labels || [])) {
+    const t = cap(spacedText(l), 400);
     if (t) return { text: t, el: l };
   }
   const role = el.getAttribute('role');
@@ -240,7 +277,14 @@ function labelFor(el) {
     const own = visibleText(el, 400);
     if (own && own.length > 1) return { text: own, el: el };
   }
-  // adjacent text: the smallest ancestor with a short text of its own
+  const near = contextFor(el);
+  if (near.text) return near;
+  const title = el.getAttribute('title');
+  return { text: title ? norm(title) : '', el: null };
+}
+
+function contextFor(el) {
+  // adjacent text: the smallest ancestor (up to three levels) with a short text that holds no other control
   let cur = composedParent(el);
   for (let depth = 0; cur && depth < 3; depth++, cur = composedParent(cur)) {
     const t = visibleText(cur, 600);
@@ -251,23 +295,9 @@ function labelFor(el) {
     }
     if (t && t.length > 400) break;
   }
-  const title = el.getAttribute('title');
-  return { text: title ? norm(title) : '', el: null };
+  return { text: '', el: null };
 }
 
-function inlineTextDeep(el) {
-  // a label's text, without the text of select options inside it
-  let out = '';
-  const walk = (node) => {
-    for (let c = node.firstChild; c; c = c.nextSibling) {
-      if (c.nodeType === 3) out += c.data;
-      else if (c.nodeType === 1 && !SKIP_TAGS.has(c.localName) && c.localName !== 'select' && c.localName !== 'option') walk(c);
-      else if (c.nodeType === 1) out += ' ';
-    }
-  };
-  walk(el);
-  return norm(out);
-}
 
 function groupLabel(el) {
   const fs = el.closest && el.closest('fieldset');
@@ -290,9 +320,15 @@ function clickablesIn(el, ref) {
     seen.add(c); clickEls.push(c);
   };
   const walk = (root) => {
-    root.querySelectorAll('button, a[href], a[role], input[type=button], input[type=submit], input[type=reset], [role=button], [role=link], [onclick], [tabindex]').forEach((c) => {
-      if (c.localName === 'a' || c.localName === 'button' || c.localName === 'input' || c.hasAttribute('role') || c.hasAttribute('onclick')) consider(c);
-      else { try { if (getComputedStyle(c).cursor === 'pointer') consider(c); } catch (e) { /* ignore */ } }
+    root.querySelectorAll('button, a[href], a[role], input[type=button], input[type=submit], input[type=reset], [role=button], [role=link], [role=menuitem], [role=tab], [onclick]').forEach(consider);
+    // focusable elements that look clickable, if they are short and hold no real button (not a dialog container)
+    root.querySelectorAll('[tabindex]').forEach((c) => {
+      try {
+        if (c.querySelector('button, a[href], input, [role=button], [role=link]')) return;
+        if (getComputedStyle(c).cursor !== 'pointer') return;
+        const t = visibleText(c, 80);
+        if (t && t.length <= 60) consider(c);
+      } catch (e) { /* ignore */ }
     });
     root.querySelectorAll('*').forEach((n) => { if (n.shadowRoot) walk(n.shadowRoot); });
   };
@@ -335,11 +371,45 @@ function clickablesIn(el, ref) {
   });
 }
 
+// ---------------------------------------------------------------- text candidates
+
+// The lexicon's term index (Lexicon.js_matcher): does a text contain any term? Texts are normalised like the
+// Python side (NFKD, marks removed, NFKC, lower case) and compared as runs of letters and digits.
+const WORD_RE = /[\p{L}\p{N}]+/gu;
+const CJK_RE = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]/u;
+function termMatcher(index) {
+  const first = new Map(Object.entries(index.first || {}));
+  const wild = index.wild || [];
+  const cjk = index.cjk || [];
+  const wordIs = (pat, w) => {
+    if (pat.endsWith('*') && pat.startsWith('*')) return w.includes(pat.slice(1, -1));
+    if (pat.endsWith('*')) return w.startsWith(pat.slice(0, -1));
+    if (pat.startsWith('*')) return w.endsWith(pat.slice(1));
+    return w === pat;
+  };
+  const restAt = (words, i, rest) => {
+    if (i + rest.length > words.length) return false;
+    for (let k = 0; k < rest.length; k++) if (!wordIs(rest[k], words[i + k])) return false;
+    return true;
+  };
+  return (raw) => {
+    const text = raw.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').normalize('NFKC').toLowerCase();
+    if (CJK_RE.test(text)) for (const t of cjk) if (text.includes(t)) return true;
+    const words = text.match(WORD_RE) || [];
+    for (let i = 0; i < words.length; i++) {
+      const rests = first.get(words[i]);
+      if (rests) for (const r of rests) if (restAt(words, i + 1, r)) return true;
+      for (const w of wild) if (wordIs(w[0], words[i]) && restAt(words, i + 1, w.slice(1))) return true;
+    }
+    return false;
+  };
+}
+
 // ---------------------------------------------------------------- main
 
 function collect(opts) {
   const t0 = performance.now();
-  const textRe = opts.textPattern ? new RegExp(opts.textPattern, 'iu') : null;
+  const isCandidate = opts.terms ? termMatcher(JSON.parse(opts.terms)) : () => true;
   const maxText = opts.maxText || 400;
   const htmlLimit = opts.htmlLimit || 500;
   const refCache = new Map();
@@ -364,6 +434,7 @@ function collect(opts) {
   const overlayOf = new Map();
   const actionEls = [];
   const iframes = [];
+  const forms = [];
   let count = 0, closedRoots = 0;
 
   // depth-first walk over the document and every open shadow root, remembering the enclosing overlay
@@ -398,13 +469,15 @@ function collect(opts) {
         else if (type === 'submit' || type === 'image' || type === 'button') actionEls.push(el);
       } else if (tag === 'select') {
         controls.push({ el, kind: 'select', ovl: myOvl });
+      } else if (tag === 'form') {
+        forms.push(el);
       } else if (tag === 'iframe' || tag === 'frame') {
         iframes.push(el);
+      } else if (role === 'switch' || role === 'checkbox' || role === 'menuitemcheckbox') {
+        controls.push({ el, kind: role === 'switch' ? 'switch' : 'aria-checkbox', ovl: myOvl });
       } else if (tag === 'button') {
         if (el.hasAttribute('aria-pressed')) controls.push({ el, kind: 'toggle-button', ovl: myOvl });
         else actionEls.push(el);
-      } else if (role === 'switch' || role === 'checkbox' || role === 'menuitemcheckbox') {
-        controls.push({ el, kind: role === 'switch' ? 'switch' : 'aria-checkbox', ovl: myOvl });
       } else if (el.hasAttribute('aria-pressed')) {
         controls.push({ el, kind: 'toggle-button', ovl: myOvl });
       } else if (role === 'button' || (tag === 'a' && /\b(btn|button|cta)\b/i.test(el.className || ''))) {
@@ -450,15 +523,18 @@ function collect(opts) {
       const visible = !!box && box.width > 2 && box.height > 2 && st.visibility === 'visible' && effectiveOpacity(el) > 0.05
         && clipFacts(el, box).fraction > 0.3;
       const lab = labelFor(el);
-      let labelVisible = false;
-      if (lab.el) {
-        const lb = boxOf(lab.el);
-        labelVisible = !!lb && lb.width > 2 && lb.height > 2 && isRendered(lab.el) && effectiveOpacity(lab.el) > 0.05;
-      }
+      // a styled toggle hides its input and shows a <label for> (or the labelling text) instead
+      const faces = Array.prototype.slice.call(el.labels || []);
+      if (lab.el) faces.push(lab.el);
+      const labelVisible = faces.some(shown);
+      const near = contextFor(el);
+      const described = el.getAttribute('aria-describedby') ? textOfIds(el.getRootNode(), el.getAttribute('aria-describedby')) : '';
+      let context = near.text || '';
+      if (described && !context.includes(described)) context = norm(context + ' ' + described);
       const form = el.form || (el.closest && el.closest('form'));
       const item = {
         kind: c.kind, overlay: c.ovl, visible, label_visible: labelVisible,
-        label: cap(lab.text, maxText), group: groupLabel(el),
+        label: cap(lab.text, maxText), context: cap(context, maxText), group: groupLabel(el),
         name: el.getAttribute('name') || '', value: cap(String(el.value != null && c.kind !== 'select' ? el.getAttribute('value') || '' : ''), 200),
         required: !!el.required || el.getAttribute('aria-required') === 'true',
         disabled: !!el.disabled || el.getAttribute('aria-disabled') === 'true',
@@ -497,7 +573,7 @@ function collect(opts) {
   for (const b of blockSet) {
     try {
       const text = inlineText(b, 3000);
-      if (!text || (textRe && !textRe.test(text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '')))) continue;
+      if (!text || !isCandidate(text)) continue;
       // the element that holds most of the text carries the style
       let carrier = b, best = ownDirectText(b).length;
       b.querySelectorAll('*').forEach((d) => {
@@ -525,9 +601,10 @@ function collect(opts) {
           return { a, d: Math.hypot(dx, dy) };
         }).sort((p, q) => p.d - q.d).slice(0, 5).map((p) => ({
           ref: ref(p.a.el), distance: p.d, same_form: !!form && p.a.form === form,
+          form: p.a.form ? selectorOf(p.a.form) : null,
         }));
       } else if (form) {
-        actions = actionInfo.filter((a) => a.form === form).slice(0, 1).map((a) => ({ ref: ref(a.el), distance: null, same_form: true }));
+        actions = actionInfo.filter((a) => a.form === form).slice(0, 1).map((a) => ({ ref: ref(a.el), distance: null, same_form: true, form: selectorOf(form) }));
       }
       outTexts.push({
         ref: ref(b, cap(text, maxText)), text: cap(text, 2000),
@@ -559,6 +636,20 @@ function collect(opts) {
     }
   });
 
+  // what each form asks for: a newsletter box (one email field) is not an account signup (a password)
+  const outForms = forms.map((f) => {
+    try {
+      const fields = {};
+      f.querySelectorAll('input, select, textarea').forEach((i) => {
+        let t = i.localName === 'input' ? (i.type || 'text').toLowerCase() : i.localName;
+        if (t === 'hidden' || t === 'submit' || t === 'button' || t === 'image' || t === 'reset') return;
+        if (/^cc-/.test(i.getAttribute('autocomplete') || '')) t = 'card';
+        fields[t] = (fields[t] || 0) + 1;
+      });
+      return { selector: selectorOf(f), fields };
+    } catch (e) { return null; }
+  }).filter(Boolean);
+
   const outFrames = iframes.map((f) => {
     try { return { selector: selectorOf(f), overlay: overlayOf.has(f) ? overlayOf.get(f) : -1 }; } catch (e) { return null; }
   }).filter(Boolean);
@@ -583,6 +674,7 @@ function collect(opts) {
     texts: outTexts,
     overlays: outOverlays,
     iframes: outFrames,
+    forms: outForms,
     element_count: count,
     closed_shadow_roots: closedRoots,
     collector_ms: performance.now() - t0,

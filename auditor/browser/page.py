@@ -8,7 +8,7 @@ import time
 from datetime import datetime, timezone
 from importlib import resources
 
-from auditor.models import (Box, Clickable, Control, ElementRef, FrameSnapshot, Overlay, PageSnapshot,
+from auditor.models import (Box, Clickable, Control, ElementRef, FormInfo, FrameSnapshot, Overlay, PageSnapshot,
                             SelectOption, TextBlock)
 
 _COLLECTOR_SRC = (resources.files("auditor.browser") / "collector.js").read_text(encoding="utf-8")
@@ -99,7 +99,7 @@ def _rgba(c) -> tuple[float, float, float, float]:
     return (float(c[0]), float(c[1]), float(c[2]), float(c[3]))
 
 
-async def collect_page(page, url: str, text_pattern: str, viewport: tuple[int, int]) -> PageSnapshot:
+async def collect_page(page, url: str, terms: str, viewport: tuple[int, int]) -> PageSnapshot:
     """Run the collector once in every frame and merge the results into one snapshot."""
     frames = [f for f in page.frames if not f.is_detached()]
     index = {f: i for i, f in enumerate(frames)}
@@ -126,7 +126,7 @@ async def collect_page(page, url: str, text_pattern: str, viewport: tuple[int, i
         except Exception as exc:
             return f, None, (0.0, 0.0), (), f"frame geometry: {exc}"
         try:
-            opts = {"textPattern": text_pattern, "maxText": 400, "htmlLimit": 500, "isTop": f.parent_frame is None}
+            opts = {"terms": terms, "maxText": 400, "htmlLimit": 500, "isTop": f.parent_frame is None}
             raw = await f.evaluate(COLLECT_JS, opts)
             return f, raw, (dx, dy), path, ""
         except Exception as exc:
@@ -134,7 +134,7 @@ async def collect_page(page, url: str, text_pattern: str, viewport: tuple[int, i
 
     results = await asyncio.gather(*(one(f) for f in frames))
 
-    frame_snaps, controls, texts, overlays = [], [], [], []
+    frame_snaps, controls, texts, overlays, forms = [], [], [], [], []
     frame_overlay: dict[int, int] = {}  # frame index -> overlay index of its iframe element
     for f, raw, (dx, dy), path, error in results:
         i = index[f]
@@ -162,7 +162,7 @@ async def collect_page(page, url: str, text_pattern: str, viewport: tuple[int, i
         for c in raw.get("controls", []):
             controls.append(Control(
                 ref=_ref(c["ref"], i, dx, dy), kind=c["kind"], checked=bool(c.get("checked")),
-                state_source=c.get("state_source", "markup"), label=c.get("label", ""),
+                state_source=c.get("state_source", "markup"), label=c.get("label", ""), context=c.get("context", ""),
                 label_ref=_ref(c.get("label_ref"), i, dx, dy), group=c.get("group", ""), name=c.get("name", ""),
                 value=c.get("value", ""), required=bool(c.get("required")), disabled=bool(c.get("disabled")),
                 visible=bool(c.get("visible")), label_visible=bool(c.get("label_visible")), form=c.get("form"),
@@ -181,10 +181,13 @@ async def collect_page(page, url: str, text_pattern: str, viewport: tuple[int, i
                 in_closed_details=bool(t.get("in_closed_details")), collapsed=bool(t.get("collapsed")),
                 action=_ref(best["ref"], i, dx, dy) if best else None,
                 action_distance=(float(best["distance"]) if best and best.get("distance") is not None else None),
-                form=t.get("form"), overlay=g(t.get("overlay"))))
+                form=t.get("form"), action_form=best.get("form") if best else None, overlay=g(t.get("overlay"))))
+        for fm in raw.get("forms", []):
+            forms.append(FormInfo(frame=i, selector=fm["selector"], fields=tuple(sorted(fm.get("fields", {}).items()))))
 
     # content of a frame whose iframe element is an overlay belongs to that overlay (banners in iframes)
     by_path = {s.path: s.index for s in frame_snaps}
+    absorbed: dict[int, int] = {}  # child frame -> the overlay (its iframe) that absorbed it
     for (parent_idx, selector), ov in frame_overlay.items():
         if ov is None:
             continue
@@ -193,13 +196,25 @@ async def collect_page(page, url: str, text_pattern: str, viewport: tuple[int, i
         if child is None:
             continue
         overlays[ov] = _absorb_frame(overlays[ov], child, frames[child] if child < len(frames) else None, results)
+        absorbed[child] = ov
         controls = [c if c.ref.frame != child or c.overlay is not None else dataclasses.replace(c, overlay=ov) for c in controls]
         texts = [t if t.ref.frame != child or t.overlay is not None else dataclasses.replace(t, overlay=ov) for t in texts]
 
+    if absorbed:  # the overlays inside an absorbed frame are now part of its iframe's overlay
+        keep = [k for k, o in enumerate(overlays) if o.ref is None or o.ref.frame not in absorbed]
+        new_index = {old: new for new, old in enumerate(keep)}
+        for k in range(len(overlays)):
+            target, hops = k, 0
+            while target not in new_index and hops < 10:  # an iframe banner inside an iframe banner
+                target, hops = absorbed[overlays[target].ref.frame], hops + 1
+            new_index[k] = new_index.get(target, 0)
+        overlays = [overlays[k] for k in keep]
+        controls = [c if c.overlay is None else dataclasses.replace(c, overlay=new_index[c.overlay]) for c in controls]
+        texts = [t if t.overlay is None else dataclasses.replace(t, overlay=new_index[t.overlay]) for t in texts]
     top = frame_snaps[0] if frame_snaps else FrameSnapshot(index=0, url=url)
     return PageSnapshot(
         url=url, final_url=page.url, title=top.title, lang=top.lang, viewport=viewport, frames=tuple(frame_snaps),
-        controls=tuple(controls), texts=tuple(texts), overlays=tuple(overlays),
+        controls=tuple(controls), texts=tuple(texts), overlays=tuple(overlays), forms=tuple(forms),
         collected_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"))
 
 

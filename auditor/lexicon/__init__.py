@@ -18,7 +18,8 @@ from pathlib import Path
 CATEGORIES = (
     "marketing", "sharing", "advertising", "tracking", "subscription", "paid_addon", "benign", "necessary",
     "optout_wording", "agreement", "assumption", "cookie_notice", "accept", "acknowledge", "reject", "settings",
-    "decline_addon", "close", "newsletter_popup", "binding",
+    "decline_addon", "close", "newsletter_popup", "binding", "affirmative",
+    "cookie_word", "negation",
 )
 # categories whose words make a block of text worth measuring in the browser
 TEXT_CANDIDATE_CATEGORIES = ("agreement", "assumption", "marketing", "sharing", "advertising", "tracking",
@@ -27,6 +28,7 @@ TEXT_CANDIDATE_CATEGORIES = ("agreement", "assumption", "marketing", "sharing", 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 _MARKS = re.compile(r"[\u0300-\u036f]")
 _WS = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W_]+")
 
 
 def normalise(text: str) -> str:
@@ -94,10 +96,34 @@ class Lexicon:
         m = rx.search(normalise(text)) if rx and text else None
         return m.group(0) if m else ""
 
-    def js_pattern(self, categories=TEXT_CANDIDATE_CATEGORIES) -> str:
-        """A JavaScript regex (flags ``iu``) the collector uses to pick text blocks worth measuring."""
-        pats = {p for cat in categories for _, term in self.terms.get(cat, ()) if (p := _term_pattern(term, js=True))}
-        return "|".join(sorted(pats, key=len, reverse=True))
+    def js_matcher(self, categories=TEXT_CANDIDATE_CATEGORIES) -> dict:
+        """A compact term index the collector uses to pick text blocks worth measuring (``termMatcher`` in
+        collector.js). It is a superset of :meth:`has`: words are compared as runs of letters and digits, so
+        punctuation inside a term is ignored; Chinese and Japanese terms are substrings. One huge regex would
+        be simpler, but V8 takes seconds to compile one with thousands of alternatives."""
+        first: dict[str, list] = {}
+        wild: list = []
+        cjk: set = set()
+        for cat in categories:
+            for _, term in self.terms.get(cat, ()):
+                t = normalise(term)
+                if _CJK.search(t):
+                    cjk.add(t.strip("*"))
+                    continue
+                words = _WORD.findall(t)
+                if not words:
+                    continue
+                if t.startswith("*"):
+                    words[0] = "*" + words[0]
+                if t.endswith("*"):
+                    words[-1] = words[-1] + "*"
+                if "*" in words[0]:
+                    wild.append(words)
+                else:
+                    first.setdefault(words[0], []).append(words[1:])
+        for rests in first.values():
+            rests.sort(key=len)
+        return {"first": first, "wild": sorted(wild), "cjk": sorted(cjk, key=len)}
 
     @property
     def languages(self) -> tuple[str, ...]:
