@@ -25,18 +25,44 @@ function cssEscape(s) {
   try { return CSS.escape(s); } catch (e) { return String(s).replace(/[^a-zA-Z0-9_-]/g, '\\$&'); }
 }
 
+// per-run caches: selectors are built for hundreds of elements, and counting siblings or ids afresh for each
+// would make a flat page of 10,000 elements quadratic
+const ID_COUNTS = new Map();  // root -> Map(id -> count)
+const NTH = new Map();  // parent -> { nth: Map(el -> n), many: Set(tag) }
+
+function idIsUnique(root, id) {
+  let counts = ID_COUNTS.get(root);
+  if (!counts) {
+    counts = new Map();
+    try { root.querySelectorAll('[id]').forEach((e) => counts.set(e.id, (counts.get(e.id) || 0) + 1)); } catch (e) { /* none */ }
+    ID_COUNTS.set(root, counts);
+  }
+  return counts.get(id) === 1;
+}
+
+function nthOfType(parent, el) {
+  let info = NTH.get(parent);
+  if (!info) {
+    const seen = new Map();
+    info = { nth: new Map(), many: new Set() };
+    for (let s = parent.firstElementChild; s; s = s.nextElementSibling) {
+      const n = (seen.get(s.localName) || 0) + 1;
+      seen.set(s.localName, n);
+      info.nth.set(s, n);
+      if (n > 1) info.many.add(s.localName);
+    }
+    NTH.set(parent, info);
+  }
+  return [info.nth.get(el) || 1, info.many.has(el.localName)];
+}
+
 function localPath(el) {
   const root = el.getRootNode();
   const parts = [];
   let cur = el;
   while (cur && cur.nodeType === 1) {
     const tag = cur.localName;
-    if (cur.id) {
-      const sel = '#' + cssEscape(cur.id);
-      let unique = false;
-      try { unique = root.querySelectorAll(sel).length === 1; } catch (e) { unique = false; }
-      if (unique) { parts.unshift(sel); break; }
-    }
+    if (cur.id && idIsUnique(root, cur.id)) { parts.unshift('#' + cssEscape(cur.id)); break; }
     const parent = cur.parentElement;
     if (!parent) {
       if (tag === 'html' || tag === 'body') { parts.unshift(tag); break; }
@@ -46,11 +72,7 @@ function localPath(el) {
       parts.unshift(n > 1 ? `${tag}:nth-of-type(${n})` : tag);
       break;
     }
-    let n = 1, many = false;
-    for (let s = parent.firstElementChild; s; s = s.nextElementSibling) {
-      if (s === cur) continue;
-      if (s.localName === tag) { many = true; if (s.compareDocumentPosition(cur) & 4) n++; }
-    }
+    const [n, many] = nthOfType(parent, cur);
     parts.unshift(many ? `${tag}:nth-of-type(${n})` : tag);
     if (tag === 'body') break;
     cur = parent;
@@ -102,27 +124,41 @@ function blend(top, bottom) {
 }
 
 // The colour actually behind an element: its own and its ancestors' backgrounds composited, white canvas last.
+const BG = new Map();  // element -> { color, uncertain }: the backgrounds behind it, blended (per run)
+
 function effectiveBackground(el) {
-  const layers = [];
-  let uncertain = false;
-  for (let cur = el; cur; cur = composedParent(cur)) {
-    let st;
-    try { st = getComputedStyle(cur); } catch (e) { break; }
-    if (st.backgroundImage && st.backgroundImage !== 'none') uncertain = true;
+  // the first opaque background up the (composed) ancestors, with translucent layers blended over it;
+  // uncertain when an image or gradient is among the layers
+  if (!el) return { color: [255, 255, 255, 1], uncertain: false };
+  let r = BG.get(el);
+  if (r) return r;
+  let st = null;
+  try { st = getComputedStyle(el); } catch (e) { st = null; }
+  if (!st) r = { color: [255, 255, 255, 1], uncertain: false };
+  else {
+    const image = !!st.backgroundImage && st.backgroundImage !== 'none';
     const c = parseColor(st.backgroundColor);
-    if (c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    if (c[3] >= 1) r = { color: c, uncertain: image };
+    else {
+      const under = effectiveBackground(composedParent(el));
+      r = { color: c[3] > 0 ? blend(c, under.color) : under.color, uncertain: image || under.uncertain };
+    }
   }
-  let color = [255, 255, 255, 1];
-  for (let i = layers.length - 1; i >= 0; i--) color = blend(layers[i], color);
-  return { color, uncertain };
+  BG.set(el, r);
+  return r;
 }
 
+const OPACITY = new Map();  // element -> product of opacities through its ancestors (per run)
+
 function effectiveOpacity(el) {
-  let o = 1;
-  for (let cur = el; cur; cur = composedParent(cur)) {
-    try { o *= parseFloat(getComputedStyle(cur).opacity); } catch (e) { break; }
-    if (o <= 0) return 0;
-  }
+  if (!el) return 1;
+  let o = OPACITY.get(el);
+  if (o !== undefined) return o;
+  let own = 1;
+  try { own = parseFloat(getComputedStyle(el).opacity); } catch (e) { own = 1; }
+  if (Number.isNaN(own)) own = 1;
+  o = own <= 0 ? 0 : own * effectiveOpacity(composedParent(el));
+  OPACITY.set(el, o);
   return o;
 }
 
@@ -143,32 +179,48 @@ function textRectOf(el) {
 }
 
 // Share of the text's box that overflow-clipping ancestors (and the document edges) leave visible.
+const CLIP = new Map();  // element -> the rectangle its overflow ancestors (and itself) leave visible (per run)
+const NO_CLIP = { x: -1e7, y: -1e7, width: 2e7, height: 2e7 };
+
+function clipRectOf(el) {
+  if (!el) return NO_CLIP;
+  let r = CLIP.get(el);
+  if (r) return r;
+  r = clipRectOf(composedParent(el));
+  if (el.localName !== 'html' && el.localName !== 'body') {
+    let st = null;
+    try { st = getComputedStyle(el); } catch (e) { st = null; }
+    const clips = (v) => v === 'hidden' || v === 'clip';
+    if (st && (clips(st.overflowX) || clips(st.overflowY) || (st.clip && st.clip !== 'auto') ||
+        (st.clipPath && st.clipPath.startsWith('inset')))) {
+      const b = boxOf(el);
+      let own = { x: -1e7, y: -1e7, width: 2e7, height: 2e7 };
+      if (!b) own = { x: 0, y: 0, width: 0, height: 0 };
+      else {
+        if (clips(st.overflowX)) { own.x = b.x; own.width = b.width; }
+        if (clips(st.overflowY)) { own.y = b.y; own.height = b.height; }
+        if (st.clip && /rect\(\s*0(px)?[ ,]+0(px)?[ ,]+0(px)?[ ,]+0(px)?\s*\)/.test(st.clip)) own = { x: b.x, y: b.y, width: 0, height: 0 };
+      }
+      r = intersect(r, own);
+    }
+  }
+  CLIP.set(el, r);
+  return r;
+}
+
+let PAGE_RECT = null;
+
 function clipFacts(el, textRect) {
   if (!textRect || textRect.width * textRect.height === 0) return { fraction: 0, offscreen: false };
-  let vis = textRect;
-  for (let cur = el; cur; cur = composedParent(cur)) {
-    let st;
-    try { st = getComputedStyle(cur); } catch (e) { break; }
-    if (cur.localName === 'html' || cur.localName === 'body') continue;
-    const clips = (v) => v === 'hidden' || v === 'clip';
-    if (clips(st.overflowX) || clips(st.overflowY) || (st.clip && st.clip !== 'auto') ||
-        (st.clipPath && st.clipPath.startsWith('inset'))) {
-      const b = boxOf(cur);
-      if (!b) return { fraction: 0, offscreen: false };
-      let clipBox = { x: -1e7, y: -1e7, width: 2e7, height: 2e7 };
-      if (clips(st.overflowX)) { clipBox.x = b.x; clipBox.width = b.width; }
-      if (clips(st.overflowY)) { clipBox.y = b.y; clipBox.height = b.height; }
-      if (st.clip && /rect\(\s*0(px)?[ ,]+0(px)?[ ,]+0(px)?[ ,]+0(px)?\s*\)/.test(st.clip)) clipBox = { x: b.x, y: b.y, width: 0, height: 0 };
-      vis = intersect(vis, clipBox);
-    }
-    if (vis.width * vis.height === 0) break;
+  const vis = intersect(textRect, clipRectOf(el));
+  if (!PAGE_RECT) {
+    const de = document.documentElement;
+    PAGE_RECT = { x: 0, y: 0, width: Math.max(de.scrollWidth, window.innerWidth), height: Math.max(de.scrollHeight, window.innerHeight) };
   }
-  const de = document.documentElement;
-  const page = { x: 0, y: 0, width: Math.max(de.scrollWidth, window.innerWidth), height: Math.max(de.scrollHeight, window.innerHeight) };
-  const onPage = intersect(vis, page);
+  const onPage = intersect(vis, PAGE_RECT);
   const fraction = (onPage.width * onPage.height) / (textRect.width * textRect.height);
-  const offscreen = intersect(textRect, page).width * intersect(textRect, page).height === 0;
-  return { fraction: Math.max(0, Math.min(1, fraction)), offscreen };
+  const all = intersect(textRect, PAGE_RECT);
+  return { fraction: Math.max(0, Math.min(1, fraction)), offscreen: all.width * all.height === 0 };
 }
 
 function isRendered(el, st) {
@@ -258,6 +310,31 @@ function shown(el) {
   } catch (e) { return false; }
 }
 
+const LABELS_FOR = new Map();  // root -> Map(id -> [label])
+
+function labelsOf(el) {
+  const out = [];
+  const wrap = el.closest && el.closest('label');
+  if (wrap) out.push(wrap);
+  if (el.id) {
+    const root = el.getRootNode();
+    let m = LABELS_FOR.get(root);
+    if (!m) {
+      m = new Map();
+      try {
+        root.querySelectorAll('label[for]').forEach((l) => {
+          const k = l.getAttribute('for');
+          if (!m.has(k)) m.set(k, []);
+          m.get(k).push(l);
+        });
+      } catch (e) { /* none */ }
+      LABELS_FOR.set(root, m);
+    }
+    for (const l of m.get(el.id) || []) if (l !== wrap) out.push(l);
+  }
+  return out;
+}
+
 function labelFor(el) {
   const root = el.getRootNode();
   const lb = el.getAttribute('aria-labelledby');
@@ -268,7 +345,7 @@ function labelFor(el) {
   }
   const al = el.getAttribute('aria-label');
   if (al && norm(al)) return { text: norm(al), el: null };
-  for (const l of Array.prototype.slice.call(el.labels || [])) {
+  for (const l of labelsOf(el)) {
     const t = cap(spacedText(l), 400);
     if (t) return { text: t, el: l };
   }
@@ -379,8 +456,18 @@ const WORD_RE = /[\p{L}\p{N}]+/gu;
 const CJK_RE = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]/u;
 function termMatcher(index) {
   const first = new Map(Object.entries(index.first || {}));
-  const wild = index.wild || [];
   const cjk = index.cjk || [];
+  // terms whose first word is a prefix ("newsletter*") are looked up by their first two letters
+  const byPrefix = new Map();
+  const otherWild = [];
+  for (const w of index.wild || []) {
+    const head = w[0];
+    if (!head.startsWith('*') && head.length >= 3) {
+      const k = head.slice(0, 2);
+      if (!byPrefix.has(k)) byPrefix.set(k, []);
+      byPrefix.get(k).push(w);
+    } else otherWild.push(w);
+  }
   const wordIs = (pat, w) => {
     if (pat.endsWith('*') && pat.startsWith('*')) return w.includes(pat.slice(1, -1));
     if (pat.endsWith('*')) return w.startsWith(pat.slice(0, -1));
@@ -399,7 +486,9 @@ function termMatcher(index) {
     for (let i = 0; i < words.length; i++) {
       const rests = first.get(words[i]);
       if (rests) for (const r of rests) if (restAt(words, i + 1, r)) return true;
-      for (const w of wild) if (wordIs(w[0], words[i]) && restAt(words, i + 1, w.slice(1))) return true;
+      const pre = byPrefix.get(words[i].slice(0, 2));
+      if (pre) for (const w of pre) if (wordIs(w[0], words[i]) && restAt(words, i + 1, w.slice(1))) return true;
+      for (const w of otherWild) if (wordIs(w[0], words[i]) && restAt(words, i + 1, w.slice(1))) return true;
     }
     return false;
   };
@@ -409,6 +498,7 @@ function termMatcher(index) {
 
 function collect(opts) {
   const t0 = performance.now();
+  const phases = {};  // cumulative milliseconds at the end of each phase
   const isCandidate = opts.terms ? termMatcher(JSON.parse(opts.terms)) : () => true;
   const maxText = opts.maxText || 400;
   const htmlLimit = opts.htmlLimit || 500;
@@ -498,6 +588,7 @@ function collect(opts) {
     for (let c = el.lastElementChild; c; c = c.previousElementSibling) stack.push([c, myOvl]);
   }
 
+  phases.walk = performance.now() - t0;
   // ids that a collapsed toggle would reveal (accordions, "show more")
   const collapsedIds = new Set();
   const addControlled = (root) => {
@@ -524,7 +615,7 @@ function collect(opts) {
         && clipFacts(el, box).fraction > 0.3;
       const lab = labelFor(el);
       // a styled toggle hides its input and shows a <label for> (or the labelling text) instead
-      const faces = Array.prototype.slice.call(el.labels || []);
+      const faces = labelsOf(el);
       if (lab.el) faces.push(lab.el);
       const labelVisible = faces.some(shown);
       const near = contextFor(el);
@@ -562,6 +653,7 @@ function collect(opts) {
     } catch (e) { /* skip */ }
   }
 
+  phases.controls = performance.now() - t0;
   // ------------------------------------------------------------ text blocks
   const actionInfo = actionEls.map((a) => {
     let b = null;
@@ -576,11 +668,13 @@ function collect(opts) {
       if (!text || !isCandidate(text)) continue;
       // the element that holds most of the text carries the style
       let carrier = b, best = ownDirectText(b).length;
-      b.querySelectorAll('*').forEach((d) => {
-        if (!INLINE_TAGS.has(d.localName)) return;
+      const inner = b.getElementsByTagName('*');
+      for (let k = 0; k < inner.length && k < 300; k++) {
+        const d = inner[k];
+        if (!INLINE_TAGS.has(d.localName)) continue;
         const l = ownDirectText(d).length;
         if (l > best) { best = l; carrier = d; }
-      });
+      }
       const st = getComputedStyle(carrier);
       const rendered = isRendered(carrier, st) && isRendered(b);
       const tRect = textRectOf(b);
@@ -595,11 +689,20 @@ function collect(opts) {
       const form = b.closest && b.closest('form');
       let actions = [];
       if (tRect && rendered) {
-        actions = actionInfo.map((a) => {
+        // the five nearest actions, kept in order without sorting them all
+        const near = [];
+        for (const a of actionInfo) {
           const dx = Math.max(a.box.x - (tRect.x + tRect.width), tRect.x - (a.box.x + a.box.width), 0);
           const dy = Math.max(a.box.y - (tRect.y + tRect.height), tRect.y - (a.box.y + a.box.height), 0);
-          return { a, d: Math.hypot(dx, dy) };
-        }).sort((p, q) => p.d - q.d).slice(0, 5).map((p) => ({
+          const d = Math.hypot(dx, dy);
+          if (near.length < 5 || d < near[near.length - 1].d) {
+            let k = near.length;
+            while (k > 0 && near[k - 1].d > d) k--;
+            near.splice(k, 0, { a, d });
+            if (near.length > 5) near.pop();
+          }
+        }
+        actions = near.map((p) => ({
           ref: ref(p.a.el), distance: p.d, same_form: !!form && p.a.form === form,
           form: p.a.form ? selectorOf(p.a.form) : null,
         }));
@@ -617,6 +720,7 @@ function collect(opts) {
     } catch (e) { /* skip */ }
   }
 
+  phases.texts = performance.now() - t0;
   // ------------------------------------------------------------ overlays and their buttons
   const outOverlays = overlays.map((o, i) => {
     try {
@@ -636,6 +740,7 @@ function collect(opts) {
     }
   });
 
+  phases.overlays = performance.now() - t0;
   // what each form asks for: a newsletter box (one email field) is not an account signup (a password)
   const outForms = forms.map((f) => {
     try {
@@ -678,6 +783,7 @@ function collect(opts) {
     element_count: count,
     closed_shadow_roots: closedRoots,
     collector_ms: performance.now() - t0,
+    phases_ms: phases,
   };
 }
 

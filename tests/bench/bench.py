@@ -1,0 +1,225 @@
+"""`make bench`: what the audit costs, measured side by side in one run (never a timed test).
+
+1. Whole-process time of `auditor scan URL` against a plain Playwright script that launches the same browser,
+   loads the same page and takes one full-page screenshot; both run alternately on every page, several rounds,
+   and the medians and their ratio are printed (target: ratio at most 1.5).
+2. The collector's in-page time on generated pages of 1,000, 10,000 and 100,000 elements (target: at most
+   250 ms at 10,000 elements, growing about linearly).
+3. Precision and recall of every check over the annotated fixtures (the harness of the test suite).
+
+Options: ``--rounds N`` (default 3), ``--pages N`` (fixture pages in part 1, default 12), ``--skip PART``.
+Results also go to out/bench/bench.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from auditor.devserver import serve  # noqa: E402
+
+BASELINE = r"""
+import sys
+from playwright.sync_api import sync_playwright
+from auditor.browser.launch import IGNORE_DEFAULT_ARGS, LAUNCH_ARGS, find_browser
+url, shot = sys.argv[1], sys.argv[2]
+with sync_playwright() as pw:
+    exe = find_browser(None, pw)
+    browser = pw.chromium.launch(executable_path=exe, args=list(LAUNCH_ARGS), ignore_default_args=list(IGNORE_DEFAULT_ARGS))
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(url, wait_until="load")
+    page.screenshot(path=shot, full_page=True)
+    browser.close()
+"""
+
+
+def _timed(cmd: list[str]) -> tuple[float, int]:
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - t
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"bench: {' '.join(cmd[:4])} failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}")
+    return elapsed, proc.returncode
+
+
+def bench_scan(origin: str, pages: list[str], rounds: int) -> dict:
+    """Part 1: auditor scan vs load-and-screenshot, whole processes, alternating."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for page in pages:
+            url = f"{origin}/{page}"
+            audit, plain = [], []
+            for r in range(rounds):
+                # alternate which goes first so drift on a shared machine hits both alike
+                order = ("audit", "plain") if r % 2 == 0 else ("plain", "audit")
+                for which in order:
+                    if which == "audit":
+                        audit.append(_timed([sys.executable, "-m", "auditor", "scan", url, "--out", f"{tmp}/a"])[0])
+                    else:
+                        plain.append(_timed([sys.executable, "-c", BASELINE, url, f"{tmp}/plain.png"])[0])
+            a, p = statistics.median(audit), statistics.median(plain)
+            rows.append({"page": page, "audit_s": round(a, 3), "plain_s": round(p, 3), "ratio": round(a / p, 3)})
+            print(f"  {page:<62} audit {a:6.2f}s  plain {p:6.2f}s  ratio {a / p:5.2f}", flush=True)
+    ratios = [r["ratio"] for r in rows]
+    summary = {"pages": rows, "median_ratio": round(statistics.median(ratios), 3), "max_ratio": max(ratios),
+               "median_audit_s": round(statistics.median(r["audit_s"] for r in rows), 3),
+               "median_plain_s": round(statistics.median(r["plain_s"] for r in rows), 3), "rounds": rounds}
+    print(f"  median: audit {summary['median_audit_s']:.2f}s, plain {summary['median_plain_s']:.2f}s, "
+          f"ratio {summary['median_ratio']:.2f} (max {summary['max_ratio']:.2f}; target <= 1.5)", flush=True)
+    return summary
+
+
+def generated_page(n: int) -> str:
+    """A page of about ``n`` elements in a realistic mix: sections, paragraphs, links, form rows, fine print."""
+    parts = ["<!doctype html><html lang='en'><head><meta charset='utf-8'><title>generated</title>",
+             "<style>.fine{font-size:8px;color:#ccc}.row{display:flex;gap:8px}</style></head><body><main>"]
+    count, i = 6, 0
+    while count < n:
+        k = i % 10
+        if k == 0:
+            parts.append(f"<section><h2>Section {i}</h2>")
+            count += 2
+        elif k in (1, 2, 3):
+            parts.append(f"<p>Ordinary product copy number {i} with <a href='#p{i}'>a link</a> and <b>bold</b>.</p>")
+            count += 3
+        elif k == 4:
+            parts.append(f"<div class='row'><label><input type='checkbox' name='c{i}'> Keep item {i} in my list"
+                         f"</label></div>")
+            count += 3
+        elif k == 5:
+            parts.append(f"<p class='fine'>By continuing you agree to the terms of offer {i}.</p>")
+            count += 1
+        elif k == 6:
+            parts.append(f"<ul><li>Feature {i}</li><li>Detail</li><li>More</li></ul>")
+            count += 4
+        elif k == 7:
+            parts.append(f"<div><span>Price</span> <span>{i}.99</span></div>")
+            count += 3
+        elif k == 8:
+            parts.append(f"<div class='row'><button type='button'>Add {i}</button></div>")
+            count += 2
+        else:
+            parts.append("</section>")
+        i += 1
+    parts.append("</main><form><button type='submit'>Continue</button></form></body></html>")
+    return "".join(parts)
+
+
+async def _collector_times(origin: str, sizes: list[int], runs: int, tmpdir: Path) -> list[dict]:
+    from playwright.async_api import async_playwright
+
+    from auditor.browser.launch import launch
+    from auditor.browser.page import COLLECT_JS
+    from auditor.lexicon import load
+
+    terms = json.dumps(load().js_matcher(), ensure_ascii=False)
+    rows = []
+    async with async_playwright() as pw:
+        browser, _ = await launch(pw, None)
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        for n in sizes:
+            await page.goto(f"{origin}/gen-{n}.html", wait_until="load")
+            opts = {"terms": terms, "maxText": 400, "htmlLimit": 500, "isTop": True}
+            times, count = [], 0
+            for _ in range(runs):
+                raw = await page.main_frame.evaluate(COLLECT_JS, opts)
+                times.append(float(raw["collector_ms"]))
+                count = int(raw["element_count"])
+            med = statistics.median(times)
+            # the first run is what a scan pays (the collector is evaluated once per frame); later runs are warm
+            rows.append({"elements": count, "target_elements": n, "median_ms": round(med, 1),
+                         "first_ms": round(times[0], 1), "min_ms": round(min(times), 1), "runs": runs})
+            print(f"  {count:>7,} elements: first {times[0]:8.1f} ms, median of {runs} {med:8.1f} ms "
+                  f"(min {min(times):.1f})", flush=True)
+        await browser.close()
+    return rows
+
+
+def bench_collector(sizes: list[int], runs: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        for n in sizes:
+            (d / f"gen-{n}.html").write_text(generated_page(n), encoding="utf-8")
+        with serve(d) as (origin, _):
+            rows = asyncio.run(_collector_times(origin, sizes, runs, d))
+    by = {r["target_elements"]: r for r in rows}
+    growth = None
+    if 1_000 in by and 100_000 in by and by[1_000]["median_ms"] > 0:
+        growth = round(by[100_000]["median_ms"] / by[1_000]["median_ms"], 1)
+        print(f"  100k/1k time ratio {growth} (linear would be about 100)", flush=True)
+    if 10_000 in by:
+        print(f"  at 10k elements: {by[10_000]['median_ms']:.1f} ms (target <= 250 ms)", flush=True)
+    return {"sizes": rows, "growth_100k_over_1k": growth}
+
+
+def bench_accuracy(origin: str) -> dict:
+    from harness import fixture_pages, precision_recall, scan_fixtures
+
+    from auditor.registry import discover
+
+    t = time.perf_counter()
+    outcomes = scan_fixtures(fixture_pages(), origin)
+    elapsed = time.perf_counter() - t
+    out = {"pages": len(outcomes), "seconds": round(elapsed, 1), "checks": {}}
+    for spec in discover():
+        pr = precision_recall(outcomes, spec.id)
+        out["checks"][spec.id] = pr
+        print(f"  {spec.id:<24} precision {pr['precision']:.3f}  recall {pr['recall']:.3f}  "
+              f"(tp {pr['tp']}, fp {pr['fp']}, fn {pr['fn']})", flush=True)
+    errors = [o.path for o in outcomes.values() if o.error]
+    if errors:
+        print(f"  pages not audited: {errors}", flush=True)
+    print(f"  {len(outcomes)} fixture pages in {elapsed:.1f}s", flush=True)
+    return out
+
+
+def default_pages(n: int) -> list[str]:
+    from harness import FIXTURES, fixture_pages
+
+    pages = [p.relative_to(FIXTURES).as_posix() for p in fixture_pages()]
+    site = [p for p in pages if p.startswith("site/")]
+    checks = [p for p in pages if p.startswith("checks/")]
+    # every site page of the dark shop, then an even spread over the check fixtures
+    chosen = [p for p in site if "/dark/" in p]
+    step = max(1, len(checks) // max(1, n - len(chosen)))
+    chosen += checks[::step]
+    return chosen[:n]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--pages", type=int, default=12)
+    ap.add_argument("--skip", action="append", default=[], choices=["scan", "collector", "accuracy"])
+    args = ap.parse_args()
+    results: dict = {"machine_note": "ratios are measured side by side in one run; absolute times are noisy"}
+    with serve(ROOT / "fixtures") as (origin, _):
+        if "scan" not in args.skip:
+            print(f"1. auditor scan vs plain load+screenshot (whole process, median of {args.rounds})", flush=True)
+            results["scan"] = bench_scan(origin, default_pages(args.pages), args.rounds)
+        if "accuracy" not in args.skip:
+            print("3. precision and recall per check over the annotated fixtures", flush=True)
+            results["accuracy"] = bench_accuracy(origin)
+    if "collector" not in args.skip:
+        print("2. collector time on generated pages", flush=True)
+        results["collector"] = bench_collector([1_000, 10_000, 100_000], runs=args.rounds + 2)
+    out = ROOT / "out" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(f"written {out / 'bench.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
