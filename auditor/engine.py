@@ -54,7 +54,7 @@ class _Shared:
     browser: object
     ctx: CheckContext
     specs: tuple[CheckSpec, ...]
-    terms: str  # JSON of Lexicon.js_matcher()
+    terms: asyncio.Future  # JSON of Lexicon.js_matcher(), being built
     user_agent: str
     options: AuditOptions
     semaphore: asyncio.Semaphore
@@ -75,9 +75,12 @@ async def audit(urls: list[str], options: AuditOptions = AuditOptions(),
     ctx = CheckContext(lexicon=lexicon, thresholds=options.config.thresholds)
     async with async_playwright() as pw:
         browser, exe = await launch(pw, options.browser_path)
+        # the term indexes are built in a thread while the first pages load (CPU work beside waiting)
+        terms_job = asyncio.get_running_loop().run_in_executor(
+            None, lambda: (lexicon.warm(), json.dumps(lexicon.js_matcher(), ensure_ascii=False))[1])
         try:
             ua = desktop_user_agent(browser.version)
-            shared = _Shared(browser, ctx, specs, json.dumps(lexicon.js_matcher(), ensure_ascii=False), ua, options,
+            shared = _Shared(browser, ctx, specs, terms_job, ua, options,
                              asyncio.Semaphore(max(1, options.concurrency)))
 
             async def run_one(i: int, url: str) -> PageResult:
@@ -144,23 +147,26 @@ async def audit_page(shared: _Shared, index: int, url: str, inspect: PageHook | 
             # a subresource that never finishes: audit what is there
         try:
             await settle(page, network, st.quiet_ms, st.settle_cap_ms)
-            snapshot = await collect_page(page, url, shared.terms, st.viewport)
+            snapshot = await collect_page(page, url, await shared.terms, st.viewport)
             title = snapshot.title
             shot = None
+            shooting = None
             if opts.out_dir is not None and opts.evidence:
                 slug = _slug(index, url, shared.slugs)
-                shot_path = opts.out_dir / "screenshots" / f"{slug}.png"
-                shot_path.parent.mkdir(parents=True, exist_ok=True)
-                await page.screenshot(path=str(shot_path), full_page=True, timeout=timeout_ms)
-                shot = shot_path
+                shot = opts.out_dir / "screenshots" / f"{slug}.png"
+                shot.parent.mkdir(parents=True, exist_ok=True)
+                shooting = asyncio.ensure_future(page.screenshot(path=str(shot), full_page=True, timeout=timeout_ms))
+                await asyncio.sleep(0)  # the request is on its way; the browser renders while we judge
+            checks = judge(snapshot, shared.specs, shared.ctx, opts.debug)
+            if shooting is not None:
+                await shooting
         except Exception as exc:
             if crashed or "crash" in str(exc).lower():
                 return _failed(result, PageError("crash", "the page crashed the renderer"))
             if "Timeout" in type(exc).__name__ or "timeout" in str(exc).lower():
                 return _failed(result, PageError("timeout", f"timed out after {st.timeout:g}s while collecting"))
             raise
-        checks = judge(snapshot, shared.specs, shared.ctx, opts.debug)
-        checks = tuple(_finish_findings(c, snapshot, url, shot, opts.out_dir) for c in checks)
+        checks = _with_evidence(checks, snapshot, url, shot, opts.out_dir)
         result = dataclasses.replace(
             result, final_url=page.url, title=title, checks=checks, snapshot=snapshot,
             screenshot=str(shot.relative_to(opts.out_dir)) if shot else None, finished_at=utc_now())
@@ -234,14 +240,25 @@ def fingerprint(finding: Finding, page_url: str, frame_url: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
 
 
-def _finish_findings(result: CheckResult, snapshot, url: str, shot: Path | None, out_dir: Path | None) -> CheckResult:
+def _finish_findings(result: CheckResult, snapshot, url: str, shot, shot_path: Path | None,
+                     out_dir: Path | None) -> CheckResult:
+    """Frame URL, fingerprint and an outlined crop for each finding (``shot`` is the loaded page image)."""
     done = []
     for n, f in enumerate(result.findings):
         frame_url = snapshot.frame_url(f.element)
         f = dataclasses.replace(f, frame=frame_url, fingerprint=fingerprint(f, url, frame_url))
         if shot is not None and f.element is not None and f.element.box is not None and out_dir is not None:
-            crop = shot.with_name(f"{shot.stem}--{f.check}-{n + 1}.png")
+            crop = shot_path.with_name(f"{shot_path.stem}--{f.check}-{n + 1}.png")
             if crop_with_outline(shot, f.element.box, crop):
                 f = dataclasses.replace(f, screenshot=str(crop.relative_to(out_dir)))
         done.append(f)
     return dataclasses.replace(result, findings=tuple(done))
+
+
+def _with_evidence(checks, snapshot, url: str, shot_path: Path | None, out_dir: Path | None):
+    if shot_path is None or not any(c.findings for c in checks):
+        return tuple(_finish_findings(c, snapshot, url, None, shot_path, out_dir) for c in checks)
+    from PIL import Image
+    with Image.open(shot_path) as img:
+        img.load()  # decode the full page once for all its crops
+        return tuple(_finish_findings(c, snapshot, url, img, shot_path, out_dir) for c in checks)

@@ -13,9 +13,15 @@ MARGIN = 48  # CSS px of context around the element
 MAX_CROP = (1400, 1000)
 
 
-def crop_with_outline(page_png: Path, box: Box, out_png: Path, scale: float = 1.0) -> Path | None:
-    """Write a crop of ``page_png`` around ``box`` with a rectangle around the element; None if off-image."""
-    with Image.open(page_png) as img:
+def crop_with_outline(page_png: Path | Image.Image, box: Box, out_png: Path, scale: float = 1.0) -> Path | None:
+    """Write a crop of ``page_png`` (a path, or the screenshot already opened and loaded, for several crops of
+    one page) around ``box`` with a rectangle around the element; None if off-image."""
+    if not isinstance(page_png, Image.Image):
+        with Image.open(page_png) as img:
+            img.load()
+            return crop_with_outline(img, box, out_png, scale)
+    img = page_png
+    if True:
         w, h = img.size
         x0, y0 = box.x * scale, box.y * scale
         x1, y1 = (box.x + max(box.width, 1)) * scale, (box.y + max(box.height, 1)) * scale
@@ -29,10 +35,10 @@ def crop_with_outline(page_png: Path, box: Box, out_png: Path, scale: float = 1.
         bottom = min(bottom, top + MAX_CROP[1])
         if right - left < 2 or bottom - top < 2:
             return None
-        crop = img.convert("RGB").crop((left, top, right, bottom))
+        crop = img.crop((left, top, right, bottom)).convert("RGB")
     draw = ImageDraw.Draw(crop)
     rect = (x0 - left - 3, y0 - top - 3, x1 - left + 2, y1 - top + 2)
     draw.rectangle(rect, outline=OUTLINE, width=3)
     out_png.parent.mkdir(parents=True, exist_ok=True)
-    crop.save(out_png, optimize=True)
+    crop.save(out_png)
     return out_png

@@ -67,34 +67,135 @@ def _term_pattern(term: str, js: bool) -> str:
     return head + body + tail
 
 
-@dataclass(frozen=True)
+def _index_words(t: str) -> list[str] | None:
+    """A normalised term as the word sequence the index looks up, ``*`` kept on the edge words."""
+    words = _WORD.findall(t)
+    if not words:
+        return None
+    if t.startswith("*"):
+        words[0] = "*" + words[0]
+    if t.endswith("*"):
+        words[-1] = words[-1] + "*"
+    return words
+
+
+def _word_is(pat: str, w: str) -> bool:
+    if pat.startswith("*") and pat.endswith("*"):
+        return pat[1:-1] in w
+    if pat.endswith("*"):
+        return w.startswith(pat[:-1])
+    if pat.startswith("*"):
+        return w.endswith(pat[1:])
+    return w == pat
+
+
+class _CategoryIndex:
+    """Finds a category's terms without one giant regex (which takes Python about half a second to compile for
+    all categories, at every start): words index the candidate terms, then each candidate's own small regex
+    (compiled on first use) confirms it with exact boundaries."""
+
+    def __init__(self, terms):
+        self.first: dict[str, list] = {}
+        self.wild: list = []  # first word with a leading "*": checked against every word
+        self.wild_by_head: dict[str, list] = {}  # first word "abc*": looked up by its first two letters
+        self.cjk: list = []  # Chinese and Japanese terms: substrings, looked for only in text with such script
+        self.symbols: list = []
+        self.sources: dict[str, str] = {}
+        self._rx: dict[str, re.Pattern] = {}
+        for term in terms:
+            pat = _term_pattern(term, js=False)
+            if not pat or pat in self.sources:
+                continue
+            t = normalise(term)
+            self.sources[pat] = t
+            if _CJK.search(t):
+                self.cjk.append((t.strip("*"), pat))
+                continue
+            words = _index_words(t)
+            if not words:
+                self.symbols.append((t.strip("*"), pat))  # no letters at all ("×"): a plain substring
+            elif "*" in words[0] and not words[0].startswith("*") and len(words[0]) >= 3:
+                self.wild_by_head.setdefault(words[0][:2], []).append((words, pat))
+            elif "*" in words[0]:
+                self.wild.append((words, pat))
+            else:
+                self.first.setdefault(words[0], []).append((words[1:], pat))
+
+    def _candidates(self, n: str, words: tuple[str, ...], cjk: bool) -> set[str]:
+        found = set()
+        for sub, pat in (self.cjk + self.symbols if cjk else self.symbols):
+            if sub and sub in n:
+                found.add(pat)
+        for i, w in enumerate(words):
+            for rest, pat in self.first.get(w, ()):
+                if len(rest) <= len(words) - i - 1 and all(_word_is(r, words[i + 1 + k]) for k, r in enumerate(rest)):
+                    found.add(pat)
+            for ws, pat in self.wild + self.wild_by_head.get(w[:2], []):
+                if len(ws) <= len(words) - i and all(_word_is(r, words[i + k]) for k, r in enumerate(ws)):
+                    found.add(pat)
+        return found
+
+    def _regex(self, pat: str) -> re.Pattern:
+        rx = self._rx.get(pat)
+        if rx is None:
+            rx = self._rx[pat] = re.compile(pat, re.IGNORECASE)
+        return rx
+
+    def matches(self, n: str, words: tuple[str, ...], cjk: bool) -> list[tuple[int, int, str]]:
+        """Non-overlapping (start, end, text) matches in normalised text, leftmost first, longest at a place."""
+        spans = []
+        for pat in self._candidates(n, words, cjk):
+            spans += [(m.start(), m.end()) for m in self._regex(pat).finditer(n) if m.end() > m.start()]
+        spans.sort(key=lambda se: (se[0], -(se[1] - se[0])))
+        out, end = [], -1
+        for a, b in spans:
+            if a >= end:
+                out.append((a, b, n[a:b]))
+                end = b
+        return out
+
+
+@functools.lru_cache(maxsize=8192)
+def _prepared(text: str) -> tuple[str, tuple[str, ...], bool]:
+    """Normalised text, its words and whether it has Chinese or Japanese script (checks ask about the same
+    texts many times)."""
+    n = normalise(text)
+    return n, tuple(_WORD.findall(n)), bool(_CJK.search(n))
+
+
+@functools.lru_cache(maxsize=32768)
+def _cached_matches(lexicon: "Lexicon", category: str, text: str) -> tuple[tuple[int, int, str], ...]:
+    return tuple(lexicon._index[category].matches(*_prepared(text)))
+
+
+@dataclass(frozen=True, eq=False)
 class Lexicon:
     terms: dict  # category -> tuple of (language, term)
 
     @functools.cached_property
-    def _compiled(self) -> dict[str, re.Pattern | None]:
-        out = {}
-        for cat in CATEGORIES:
-            pats = sorted({p for _, term in self.terms.get(cat, ()) if (p := _term_pattern(term, js=False))},
-                          key=len, reverse=True)
-            out[cat] = re.compile("|".join(pats), re.IGNORECASE) if pats else None
-        return out
+    def _index(self) -> dict[str, _CategoryIndex]:
+        return {cat: _CategoryIndex(term for _, term in self.terms.get(cat, ())) for cat in CATEGORIES}
+
+    def _matches(self, category: str, text: str) -> tuple[tuple[int, int, str], ...]:
+        if not text or category not in self._index:
+            return ()
+        return _cached_matches(self, category, text)
+
+    def warm(self) -> "Lexicon":
+        """Build the term indexes now (they are otherwise built on first use)."""
+        self._index  # noqa: B018
+        return self
 
     def find(self, category: str, text: str) -> list[str]:
         """The terms of ``category`` found in ``text`` (as they appear in the normalised text)."""
-        rx = self._compiled.get(category)
-        if rx is None or not text:
-            return []
-        return [m.group(0) for m in rx.finditer(normalise(text))]
+        return [m for _, _, m in self._matches(category, text)]
 
     def has(self, category: str, text: str) -> bool:
-        rx = self._compiled.get(category)
-        return bool(rx and text and rx.search(normalise(text)))
+        return bool(self._matches(category, text))
 
     def first(self, category: str, text: str) -> str:
-        rx = self._compiled.get(category)
-        m = rx.search(normalise(text)) if rx and text else None
-        return m.group(0) if m else ""
+        found = self._matches(category, text)
+        return found[0][2] if found else ""
 
     def js_matcher(self, categories=TEXT_CANDIDATE_CATEGORIES) -> dict:
         """A compact term index the collector uses to pick text blocks worth measuring (``termMatcher`` in
@@ -110,13 +211,9 @@ class Lexicon:
                 if _CJK.search(t):
                     cjk.add(t.strip("*"))
                     continue
-                words = _WORD.findall(t)
+                words = _index_words(t)
                 if not words:
                     continue
-                if t.startswith("*"):
-                    words[0] = "*" + words[0]
-                if t.endswith("*"):
-                    words[-1] = words[-1] + "*"
                 if "*" in words[0]:
                     wild.append(words)
                 else:
