@@ -13,7 +13,13 @@
   country list.
 
 Not findings: a banner with equal accept and reject; a newsletter pop-up; a notice that only strictly
-necessary cookies are used; "By creating an account you agree to our Terms" (nothing optional).
+necessary cookies are used ("No tracking here" is not an announcement of tracking); "By creating an account
+you agree to our Terms" (nothing optional); "By signing up you agree to the newsletter terms" under a form that
+only asks for an email (asking for the newsletter is the opt-in); a service's own contract or fee ("the
+Subscription Agreement", "an annual fee of 45 €"): a paid subscription counts only with a price and two
+subscription words ("1,99 € monatlich", "kostenpflichtig"). A statement is refusable when an unticked opt-in
+or an opt-out control for the same purpose sits in the same form or nearby; a box that is already ticked is
+not a way to refuse (and is a prechecked-consent finding of its own).
 
 ## Why it matters
 Refusing must be as easy as accepting (GDPR Art. 7(3) and (4), Recital 42-43; EDPB Cookie Banner Taskforce

@@ -190,10 +190,19 @@ def default_pages(n: int) -> list[str]:
     pages = [p.relative_to(FIXTURES).as_posix() for p in fixture_pages()]
     site = [p for p in pages if p.startswith("site/")]
     checks = [p for p in pages if p.startswith("checks/")]
-    # every site page of the dark shop, then an even spread over the check fixtures
+    # every site page of the dark shop, then the check fixtures taken in turn from each check's folder
     chosen = [p for p in site if "/dark/" in p]
-    step = max(1, len(checks) // max(1, n - len(chosen)))
-    chosen += checks[::step]
+    folders: dict[str, list[str]] = {}
+    for p in checks:
+        folders.setdefault(p.split("/")[1], []).append(p)
+    queues = [iter(v[::2]) for v in folders.values()]
+    while len(chosen) < n and queues:
+        for q in list(queues):
+            nxt = next(q, None)
+            if nxt is None:
+                queues.remove(q)
+            elif len(chosen) < n:
+                chosen.append(nxt)
     return chosen[:n]
 
 
