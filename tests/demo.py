@@ -33,9 +33,8 @@ def main() -> int:
     for page in report["pages"]:
         variant = "dark" if "/dark/" in page["url"] else "clean"
         by_variant[variant].update(f["check"] for f in page["findings"] if f["status"] == "fail")
-    checks = subprocess.run([sys.executable, "-m", "auditor", "checks"], capture_output=True, text=True,
-                            cwd=ROOT).stdout.split()
-    all_ids = {w for w in checks if "-" in w}
+    from auditor.registry import discover
+    all_ids = {spec.id for spec in discover()}
     print("\ndemo summary")
     for variant, counts in by_variant.items():
         detail = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no findings"
