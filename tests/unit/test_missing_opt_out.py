@@ -63,3 +63,26 @@ def test_buried_decline_in_country_list():
     assert findings(controls=[buried])
     honest = select("Travel insurance", ["No insurance", "Basic cover (+€9)", "Full cover (+€19)"])
     assert not findings(controls=[honest])
+
+
+def test_a_ticked_opt_in_is_not_a_way_to_refuse_an_assumed_purpose():
+    statement = text("By creating an account you agree to receive marketing emails.", form="#f")
+    ticked = control("Send me offers by email", checked=True, form="#f")
+    unticked = control("Send me offers by email", checked=False, form="#f")
+    assert findings(texts=[statement], controls=[ticked])
+    assert not findings(texts=[statement], controls=[unticked])
+
+
+def test_a_newsletter_forms_own_notice_assumes_nothing():
+    from auditor.models import FormInfo, PageSnapshot
+    statement = text("By signing up you agree to the newsletter terms of use.", form="#nl")
+    newsletter = FormInfo(frame=0, selector="#nl", fields=(("email", 1),))
+    signup = FormInfo(frame=0, selector="#nl", fields=(("email", 1), ("password", 1), ("text", 1)))
+    for form, expected in ((newsletter, 0), (signup, 1)):
+        snap = PageSnapshot(url="http://127.0.0.1/t", texts=(statement,), forms=(form,))
+        assert len(run(CHECK, snap).findings) == expected
+
+
+def test_a_paid_subscription_is_assumed_only_with_a_price():
+    assert findings(texts=[text("By registering you are enrolled in Premium, renews automatically at $9.99 a month.")])
+    assert not findings(texts=[text("By registering you accept the Master Subscription Agreement.")])

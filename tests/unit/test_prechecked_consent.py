@@ -72,3 +72,17 @@ def test_select_with_paid_extra_preselected():
 
 def test_page_without_consent_controls_is_not_applicable():
     assert run(CHECK, page(controls=[control("Remember me")])).outcome == "not-applicable"
+
+
+def test_a_ticked_agreement_box_is_consent_by_default():
+    from builders import control, page, run
+    (f,) = run("prechecked-consent", page(controls=[control("我同意", context="我同意《芝麻服务协议》")])).findings
+    assert "《芝麻服务协议》" in f.text and f.confidence == "medium"
+
+
+def test_a_yes_radio_in_an_add_on_group_opts_in():
+    from builders import control, page, run
+    yes = control("Sì, proteggi il mio viaggio", kind="radio", group="Assicurazione annullamento")
+    no = control("No, grazie", kind="radio", group="Assicurazione annullamento")
+    assert run("prechecked-consent", page(controls=[yes])).findings
+    assert not run("prechecked-consent", page(controls=[no])).findings
