@@ -335,7 +335,7 @@ function labelsOf(el) {
   return out;
 }
 
-function labelFor(el) {
+function labelFor(el, near) {
   const root = el.getRootNode();
   const lb = el.getAttribute('aria-labelledby');
   if (lb) {
@@ -354,7 +354,6 @@ function labelFor(el) {
     const own = visibleText(el, 400);
     if (own && own.length > 1) return { text: own, el: el };
   }
-  const near = contextFor(el);
   if (near.text) return near;
   const title = el.getAttribute('title');
   return { text: title ? norm(title) : '', el: null };
@@ -613,12 +612,12 @@ function collect(opts) {
       const box = boxOf(el);
       const visible = !!box && box.width > 2 && box.height > 2 && st.visibility === 'visible' && effectiveOpacity(el) > 0.05
         && clipFacts(el, box).fraction > 0.3;
-      const lab = labelFor(el);
+      const near = contextFor(el);
+      const lab = labelFor(el, near);
       // a styled toggle hides its input and shows a <label for> (or the labelling text) instead
       const faces = labelsOf(el);
       if (lab.el) faces.push(lab.el);
       const labelVisible = faces.some(shown);
-      const near = contextFor(el);
       const described = el.getAttribute('aria-describedby') ? textOfIds(el.getRootNode(), el.getAttribute('aria-describedby')) : '';
       let context = near.text || '';
       if (described && !context.includes(described)) context = norm(context + ' ' + described);

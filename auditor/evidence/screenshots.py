@@ -21,21 +21,20 @@ def crop_with_outline(page_png: Path | Image.Image, box: Box, out_png: Path, sca
             img.load()
             return crop_with_outline(img, box, out_png, scale)
     img = page_png
-    if True:
-        w, h = img.size
-        x0, y0 = box.x * scale, box.y * scale
-        x1, y1 = (box.x + max(box.width, 1)) * scale, (box.y + max(box.height, 1)) * scale
-        if x1 < 0 or y1 < 0 or x0 > w or y0 > h:
-            return None
-        left = int(max(0, min(x0, w) - MARGIN))
-        top = int(max(0, min(y0, h) - MARGIN))
-        right = int(min(w, max(x1, 0) + MARGIN))
-        bottom = int(min(h, max(y1, 0) + MARGIN))
-        right = min(right, left + MAX_CROP[0])
-        bottom = min(bottom, top + MAX_CROP[1])
-        if right - left < 2 or bottom - top < 2:
-            return None
-        crop = img.crop((left, top, right, bottom)).convert("RGB")
+    w, h = img.size
+    x0, y0 = box.x * scale, box.y * scale
+    x1, y1 = (box.x + max(box.width, 1)) * scale, (box.y + max(box.height, 1)) * scale
+    if x1 < 0 or y1 < 0 or x0 > w or y0 > h:
+        return None
+    left = int(max(0, min(x0, w) - MARGIN))
+    top = int(max(0, min(y0, h) - MARGIN))
+    right = int(min(w, max(x1, 0) + MARGIN))
+    bottom = int(min(h, max(y1, 0) + MARGIN))
+    right = min(right, left + MAX_CROP[0])
+    bottom = min(bottom, top + MAX_CROP[1])
+    if right - left < 2 or bottom - top < 2:
+        return None
+    crop = img.crop((left, top, right, bottom)).convert("RGB")
     draw = ImageDraw.Draw(crop)
     rect = (x0 - left - 3, y0 - top - 3, x1 - left + 2, y1 - top + 2)
     draw.rectangle(rect, outline=OUTLINE, width=3)

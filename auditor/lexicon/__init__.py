@@ -100,14 +100,14 @@ class _CategoryIndex:
         self.wild_by_head: dict[str, list] = {}  # first word "abc*": looked up by its first two letters
         self.cjk: list = []  # Chinese and Japanese terms: substrings, looked for only in text with such script
         self.symbols: list = []
-        self.sources: dict[str, str] = {}
+        seen: set[str] = set()
         self._rx: dict[str, re.Pattern] = {}
         for term in terms:
             pat = _term_pattern(term, js=False)
-            if not pat or pat in self.sources:
+            if not pat or pat in seen:
                 continue
             t = normalise(term)
-            self.sources[pat] = t
+            seen.add(pat)
             if _CJK.search(t):
                 self.cjk.append((t.strip("*"), pat))
                 continue
