@@ -87,9 +87,9 @@ def _run_scan(urls, out, json_path, html_path, fail_on, timeout, viewport, local
     (out_dir / "snapshots").mkdir(exist_ok=True)
     settings = RunSettings(viewport=vp, locale=locale, timeout=timeout, quiet_ms=quiet_ms,
                            settle_cap_ms=settle_cap_ms, fail_on=fail_on, command=" ".join(["auditor"] + sys.argv[1:]))
-    specs = discover()
+    # the checks are imported inside audit(), beside the browser start-up
     options = AuditOptions(settings=settings, config=cfg, browser_path=browser, out_dir=out_dir,
-                           concurrency=concurrency, debug=debug, checks=specs, evidence=evidence)
+                           concurrency=concurrency, debug=debug, evidence=evidence)
     total = len(targets)
     done = [0]
 
@@ -109,7 +109,7 @@ def _run_scan(urls, out, json_path, html_path, fail_on, timeout, viewport, local
 
     run = asyncio.run(audit(targets, options, on_page=on_page))
     json_report.write(run, json_path)
-    html_report.write(run, html_path, out_dir, specs)
+    html_report.write(run, html_path, out_dir, discover())
     out_console = Console(highlight=False, soft_wrap=True)
     console_report.show(run, out_console)
     out_console.print(f"reports: {json_path}  {html_path}", markup=False, style="dim")

@@ -70,15 +70,25 @@ async def audit(urls: list[str], options: AuditOptions = AuditOptions(),
     from playwright.async_api import async_playwright
 
     started = utc_now()
-    specs = options.checks if options.checks is not None else discover()
-    lexicon = load_lexicon(options.config.languages or None, options.config.lexicon_dirs)
-    ctx = CheckContext(lexicon=lexicon, thresholds=options.config.thresholds)
+    loop = asyncio.get_running_loop()
+    # Python-side preparation (importing the checks, reading the lexicon) runs in threads while the Playwright
+    # driver boots and the browser launches: that wait is what a plain Playwright script pays anyway.
+    specs_job = loop.run_in_executor(None, lambda: options.checks if options.checks is not None else discover())
+    lexicon_job = loop.run_in_executor(
+        None, lambda: load_lexicon(options.config.languages or None, options.config.lexicon_dirs))
     async with async_playwright() as pw:
-        browser, exe = await launch(pw, options.browser_path)
-        # the term indexes are built in a thread while the first pages load (CPU work beside waiting)
-        terms_job = asyncio.get_running_loop().run_in_executor(
-            None, lambda: (lexicon.warm(), json.dumps(lexicon.js_matcher(), ensure_ascii=False))[1])
         try:
+            browser, exe = await launch(pw, options.browser_path)
+        except BaseException:
+            await asyncio.gather(specs_job, lexicon_job, return_exceptions=True)
+            raise
+        try:
+            lexicon = await lexicon_job
+            # the term indexes are built in a thread while the first pages load (CPU work beside waiting)
+            terms_job = loop.run_in_executor(
+                None, lambda: (lexicon.warm(), json.dumps(lexicon.js_matcher(), ensure_ascii=False))[1])
+            specs = await specs_job
+            ctx = CheckContext(lexicon=lexicon, thresholds=options.config.thresholds)
             ua = desktop_user_agent(browser.version)
             shared = _Shared(browser, ctx, specs, terms_job, ua, options,
                              asyncio.Semaphore(max(1, options.concurrency)))

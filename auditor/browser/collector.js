@@ -10,6 +10,15 @@ const SKIP_TAGS = new Set(['script', 'style', 'noscript', 'template', 'head', 'm
 const ANNOTATION_RE = /\sdata-expect-(?:fail|pass)\s*=\s*("[^"]*"|'[^']*'|[^\s>]*)/gi;
 const WS_RE = /\s+/g;
 
+// JSON as it was before page scripts ran (saved by settle.js, which is installed before them)
+const JSON_NATIVE = (() => {
+  try {
+    const saved = window[Symbol.for('consent-auditor.settle')];
+    if (saved && saved.json && typeof saved.json.parse === 'function') return saved.json;
+  } catch (e) { /* fall through */ }
+  return { parse: JSON.parse, stringify: JSON.stringify };
+})();
+
 function norm(s) { return String(s == null ? '' : s).replace(WS_RE, ' ').trim(); }
 function cap(s, n) { return s.length > n ? s.slice(0, n) : s; }
 
@@ -498,7 +507,7 @@ function termMatcher(index) {
 function collect(opts) {
   const t0 = performance.now();
   const phases = {};  // cumulative milliseconds at the end of each phase
-  const isCandidate = opts.terms ? termMatcher(JSON.parse(opts.terms)) : () => true;
+  const isCandidate = opts.terms ? termMatcher(JSON_NATIVE.parse(opts.terms)) : () => true;
   const maxText = opts.maxText || 400;
   const htmlLimit = opts.htmlLimit || 500;
   const refCache = new Map();

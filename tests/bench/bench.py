@@ -133,7 +133,7 @@ async def _collector_times(origin: str, sizes: list[int], runs: int, tmpdir: Pat
             opts = {"terms": terms, "maxText": 400, "htmlLimit": 500, "isTop": True}
             times, count = [], 0
             for _ in range(runs):
-                raw = await page.main_frame.evaluate(COLLECT_JS, opts)
+                raw = json.loads(await page.main_frame.evaluate(COLLECT_JS, opts))
                 times.append(float(raw["collector_ms"]))
                 count = int(raw["element_count"])
             med = statistics.median(times)

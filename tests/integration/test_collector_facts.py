@@ -30,7 +30,7 @@ def raw(page, pages_server):
     page.goto(f"{pages_server[0]}/collector-facts.html")
     opts = {"terms": json.dumps(load().js_matcher(), ensure_ascii=False), "maxText": 400, "htmlLimit": 500,
             "isTop": True}
-    return page.evaluate(COLLECT_JS, opts)
+    return json.loads(page.evaluate(COLLECT_JS, opts))
 
 
 def control(raw, selector_end: str) -> dict:
