@@ -38,6 +38,17 @@ class Thresholds:
     far_from_action_px: float = 1000.0
     #: A select with at least this many options is a list one scrolls, not a choice one sees.
     buried_option_min_options: int = 10
+    #: Accept's prominence score over reject's at or above which declining is made much harder to see
+    #: (asymmetric-choice; the score combines size, fill, border, text contrast and reachability).
+    prominence_ratio: float = 2.5
+    #: Accept's area over reject's at or above which the buttons are of very different size.
+    area_ratio: float = 3.0
+    #: Accept's font size over reject's at or above which the reject text is much smaller.
+    font_ratio: float = 1.4
+    #: Reject text below this contrast, while accept has at least ``min_contrast_good``, is faded out.
+    weak_contrast: float = 3.0
+    #: The contrast accept's text has when reject's is faded (WCAG AA for normal text).
+    min_contrast_good: float = 4.5
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,7 @@ class Config:
     thresholds: Thresholds = Thresholds()
     lexicon_dirs: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
+    tracker_files: tuple[str, ...] = ()
 
 
 def load_config(path: str | Path | None) -> Config:
@@ -72,6 +84,7 @@ def load_config(path: str | Path | None) -> Config:
     lex = data.pop("lexicon", {})
     dirs = tuple(str((p.parent / d).resolve()) for d in lex.get("dirs", []))
     langs = tuple(lex.get("languages", []))
+    trackers = tuple(str((p.parent / f).resolve()) for f in data.pop("trackers", {}).get("files", []))
     if data:
         raise ConfigError(f"{p}: unknown section(s): {', '.join(sorted(data))}")
-    return Config(Thresholds(**values), dirs, langs)
+    return Config(Thresholds(**values), dirs, langs, trackers)

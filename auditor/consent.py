@@ -14,6 +14,7 @@ PURPOSE_WORDS = {
     "marketing": "marketing", "sharing": "data sharing", "advertising": "personalised advertising",
     "tracking": "tracking/analytics", "subscription": "a paid subscription", "paid_addon": "a paid add-on",
     "agreement": "an agreement (terms, a privacy policy or a service contract)",
+    "legitimate_interest": "processing on the ground of \"legitimate interest\"",
 }
 #: purposes a statement can assume consent to ("by signing up you agree to receive offers")
 ASSUMABLE = ("marketing", "sharing", "advertising", "subscription")

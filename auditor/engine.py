@@ -20,11 +20,15 @@ from urllib.parse import urlsplit
 
 from auditor import TOOL_NAME, __version__
 from auditor.browser.launch import desktop_user_agent, launch
+from auditor.banners import best, find_banners, understood
+from auditor.browser.interact import click, read_state, refuse
 from auditor.browser.page import NetworkTracker, collect_page, settle, settle_script
 from auditor.config import Config
 from auditor.evidence.screenshots import crop_with_outline
 from auditor.lexicon import load as load_lexicon
-from auditor.models import AuditRun, BrowserInfo, CheckResult, Finding, PageError, PageResult, RunSettings
+from auditor.models import (AuditRun, BannerReport, BrowserInfo, CheckResult, ChoiceFacts, Finding, PageError, PageResult,
+                            PageSnapshot, RunSettings)
+from auditor.trackers import site_of
 from auditor.registry import CheckContext, CheckSpec, discover, judge
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -88,7 +92,8 @@ async def audit(urls: list[str], options: AuditOptions = AuditOptions(),
             terms_job = loop.run_in_executor(
                 None, lambda: (lexicon.warm(), json.dumps(lexicon.js_matcher(), ensure_ascii=False))[1])
             specs = await specs_job
-            ctx = CheckContext(lexicon=lexicon, thresholds=options.config.thresholds)
+            ctx = CheckContext(lexicon=lexicon, thresholds=options.config.thresholds,
+                               tracker_files=options.config.tracker_files)
             ua = desktop_user_agent(browser.version)
             shared = _Shared(browser, ctx, specs, terms_job, ua, options,
                              asyncio.Semaphore(max(1, options.concurrency)))
@@ -158,6 +163,9 @@ async def audit_page(shared: _Shared, index: int, url: str, inspect: PageHook | 
         try:
             await settle(page, network, st.quiet_ms, st.settle_cap_ms)
             snapshot = await collect_page(page, url, await shared.terms, st.viewport)
+            before = await read_state(page, network, "before-choice", network.started)
+            snapshot = dataclasses.replace(snapshot, states=(before,),
+                                           site=site_of(urlsplit(page.url).hostname or ""))
             title = snapshot.title
             shot = None
             shooting = None
@@ -167,7 +175,20 @@ async def audit_page(shared: _Shared, index: int, url: str, inspect: PageHook | 
                 shot.parent.mkdir(parents=True, exist_ok=True)
                 shooting = asyncio.ensure_future(page.screenshot(path=str(shot), full_page=True, timeout=timeout_ms))
                 await asyncio.sleep(0)  # the request is on its way; the browser renders while we judge
+            report = find_banners(snapshot, shared.ctx)
+            layer2_shot = None
+            if st.interact and report.state == "found":
+                if shooting is not None:
+                    await shooting  # the first layer as loaded, before anything is clicked
+                    shooting = None
+                second, choice = await asyncio.gather(
+                    _second_layer(shared, page, network, snapshot, report, shot),
+                    _refusal(shared, url, shot))
+                layer2, layer2_shot = second
+                snapshot = dataclasses.replace(snapshot, second_layer=layer2, choice=choice)
             checks = judge(snapshot, shared.specs, shared.ctx, opts.debug)
+            if snapshot.second_layer is not None:
+                checks = _merge_layer(checks, judge(snapshot.second_layer, shared.specs, shared.ctx, opts.debug))
             if shooting is not None:
                 await shooting
         except Exception as exc:
@@ -176,9 +197,9 @@ async def audit_page(shared: _Shared, index: int, url: str, inspect: PageHook | 
             if "Timeout" in type(exc).__name__ or "timeout" in str(exc).lower():
                 return _failed(result, PageError("timeout", f"timed out after {st.timeout:g}s while collecting"))
             raise
-        checks = _with_evidence(checks, snapshot, url, shot, opts.out_dir)
+        checks = _with_evidence(checks, snapshot, url, shot, opts.out_dir, layer2_shot)
         result = dataclasses.replace(
-            result, final_url=page.url, title=title, checks=checks, snapshot=snapshot,
+            result, final_url=page.url, title=title, checks=checks, snapshot=snapshot, banner=report,
             screenshot=str(shot.relative_to(opts.out_dir)) if shot else None, finished_at=utc_now())
         if inspect is not None:
             await inspect(page, result)
@@ -265,10 +286,107 @@ def _finish_findings(result: CheckResult, snapshot, url: str, shot, shot_path: P
     return dataclasses.replace(result, findings=tuple(done))
 
 
-def _with_evidence(checks, snapshot, url: str, shot_path: Path | None, out_dir: Path | None):
-    if shot_path is None or not any(c.findings for c in checks):
+def _with_evidence(checks, snapshot, url: str, shot_path: Path | None, out_dir: Path | None,
+                   layer2_shot: Path | None = None):
+    """Findings of the settings layer are cropped from that layer's screenshot."""
+    def layer_of(c):
+        return tuple(f for f in c.findings if dict(f.details).get("layer") == 2)
+
+    first = tuple(dataclasses.replace(c, findings=tuple(f for f in c.findings if f not in layer_of(c))) for c in checks)
+    second = tuple(dataclasses.replace(c, findings=layer_of(c)) for c in checks)
+    done1 = _evidence_from(first, snapshot, url, shot_path, out_dir)
+    done2 = _evidence_from(second, snapshot.second_layer or snapshot, url, layer2_shot, out_dir)
+    return tuple(dataclasses.replace(a, findings=a.findings + b.findings) for a, b in zip(done1, done2))
+
+
+def _evidence_from(checks, snapshot, url: str, shot_path: Path | None, out_dir: Path | None):
+    if shot_path is None or not shot_path.exists() or not any(c.findings for c in checks):
         return tuple(_finish_findings(c, snapshot, url, None, shot_path, out_dir) for c in checks)
     from PIL import Image
     with Image.open(shot_path) as img:
         img.load()  # decode the full page once for all its crops
         return tuple(_finish_findings(c, snapshot, url, img, shot_path, out_dir) for c in checks)
+
+
+def _merge_layer(first: tuple[CheckResult, ...], second: tuple[CheckResult, ...]) -> tuple[CheckResult, ...]:
+    """Add what only the settings layer shows, marked as layer 2 (a finding already on the first layer is not
+    repeated)."""
+    out = []
+    for a, b in zip(first, second):
+        seen = {(f.element.selector if f.element else "", f.message) for f in a.findings}
+        extra = tuple(dataclasses.replace(f, message=f"{f.message} (second layer)", details=f.details + (("layer", 2),))
+                      for f in b.findings
+                      if f.status == "fail" and (f.element.selector if f.element else "", f.message) not in seen)
+        outcome = a.outcome
+        if extra and outcome in ("pass", "not-applicable"):
+            outcome = "fail"
+        out.append(dataclasses.replace(a, outcome=outcome, findings=a.findings + extra))
+    return tuple(out)
+
+
+async def _second_layer(shared: _Shared, page, network, snapshot: PageSnapshot, report: BannerReport,
+                        shot: Path | None):
+    """Open the banner's settings in the audited page and collect what that layer shows (never consents)."""
+    st = shared.options.settings
+    banner = next((b for b in understood(report) if best(b, "settings")), None)
+    if banner is None:
+        return None, None
+    if not await click(page, snapshot, best(banner, "settings")):
+        return None, None
+    await settle(page, network, st.quiet_ms, st.settle_cap_ms)
+    layer2 = await collect_page(page, page.url, await shared.terms, st.viewport)
+    layer2 = dataclasses.replace(layer2, layer=2, site=snapshot.site)
+    layer2_shot = None
+    if shot is not None:
+        layer2_shot = shot.with_name(f"{shot.stem}-layer2.png")
+        try:
+            await page.screenshot(path=str(layer2_shot), full_page=True)
+        except Exception:
+            layer2_shot = None
+    return layer2, layer2_shot
+
+
+async def _refusal(shared: _Shared, url: str, shot: Path | None) -> ChoiceFacts | None:
+    """Refuse consent in a fresh context (the audited page stays as it is) and record what follows."""
+    st = shared.options.settings
+    context = await shared.browser.new_context(
+        viewport={"width": st.viewport[0], "height": st.viewport[1]}, locale=st.locale,
+        user_agent=shared.user_agent, device_scale_factor=1, accept_downloads=False)
+    context.set_default_timeout(int(st.timeout * 1000))
+    try:
+        await context.add_init_script(settle_script())
+        page = await context.new_page()
+        network = NetworkTracker(page)
+        await page.goto(url, wait_until="load")
+
+        async def quiet():
+            await settle(page, network, st.quiet_ms, st.settle_cap_ms)
+
+        async def collect(layer: int):
+            snap = await collect_page(page, url, await shared.terms, st.viewport)
+            return dataclasses.replace(snap, layer=layer)
+
+        async def moment():
+            if shot is None:
+                return None
+            path = shot.with_name(f"{shot.stem}-choice.png")
+            try:
+                await page.screenshot(path=str(path))
+                return str(path.relative_to(shared.options.out_dir))
+            except Exception:
+                return None
+
+        await quiet()
+        snap = await collect(1)
+        banners = understood(find_banners(snap, shared.ctx))
+        if not banners:
+            return ChoiceFacts(action="none", error="the banner did not show in a fresh browser context")
+        return await refuse(page, network, snap, banners[0], quiet, collect,
+                            lambda s: find_banners(s, shared.ctx), moment)
+    except Exception as exc:
+        return ChoiceFacts(action="none", error=f"refusing failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+    finally:
+        try:
+            await context.close()
+        except Exception:
+            pass

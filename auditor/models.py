@@ -135,6 +135,7 @@ class Clickable:
     underline: bool = False
     visible: bool = True
     hit: bool = True  # elementFromPoint at its centre lands on it
+    backdrop: RGBA = (255.0, 255.0, 255.0, 1.0)  # the effective background behind it (its parent's)
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,39 @@ class Overlay:
     visible: bool = True
     clickables: tuple[Clickable, ...] = ()
     inputs: int = 0  # text/email inputs inside (a sign-up or newsletter form)
+    background: RGBA = (255.0, 255.0, 255.0, 1.0)  # its effective background colour
+    aria_hidden: bool = False
+
+
+@dataclass(frozen=True)
+class BannerButton:
+    """A banner's button as the auditor understood it."""
+
+    ref: ElementRef
+    text: str
+    kind: str  # accept | reject | settings | save | acknowledge | close | other
+    prominence: float = 0.0
+    facts: tuple[tuple[str, Any], ...] = ()  # measured values behind the prominence score
+
+
+@dataclass(frozen=True)
+class Banner:
+    """A consent banner (or something banner-like the auditor could not understand)."""
+
+    index: int  # overlay index in the snapshot it came from
+    ref: ElementRef | None
+    kind: str
+    layer: int = 1  # 1: as the page loads; 2: the settings layer opened from it
+    state: str = "understood"  # understood | needs-review
+    reason: str = ""
+    buttons: tuple[BannerButton, ...] = ()
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class BannerReport:
+    state: str = "none"  # none | found | needs-review (per page, never conflated)
+    banners: tuple[Banner, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -178,6 +212,63 @@ class FormInfo:
 
 
 @dataclass(frozen=True)
+class CookieFact:
+    name: str
+    domain: str
+    path: str = "/"
+    value_length: int = 0
+    http_only: bool = False
+    secure: bool = False
+    same_site: str = ""
+    expires: float = -1.0  # unix time; -1 for a session cookie
+
+
+@dataclass(frozen=True)
+class StorageItem:
+    frame_url: str
+    area: str  # local | session
+    key: str
+    value_length: int = 0
+
+
+@dataclass(frozen=True)
+class RequestFact:
+    url: str
+    method: str = "GET"
+    resource_type: str = ""
+    frame_url: str = ""  # the frame that made the request (its initiator)
+    at: str = ""  # UTC time it was sent
+    t_ms: float = 0.0  # milliseconds since the page load started
+
+
+@dataclass(frozen=True)
+class StateFacts:
+    """Cookies, storage and requests at one moment of a consent journey."""
+
+    phase: str  # before-choice | after-refusal | after-reload
+    at: str = ""  # UTC time the state was read
+    cookies: tuple[CookieFact, ...] = ()
+    storage: tuple[StorageItem, ...] = ()
+    requests: tuple[RequestFact, ...] = ()  # requests sent during this phase
+
+
+@dataclass(frozen=True)
+class ChoiceFacts:
+    """What happened when the auditor refused consent on the banner, in a fresh browser context."""
+
+    action: str  # reject | save-all-off | none
+    button: str = ""  # the text of what was clicked
+    banner: ElementRef | None = None
+    clicked: bool = False
+    at: str = ""  # UTC time of the click
+    error: str = ""  # why refusing could not be tried or finished
+    unticked: int = 0  # second-layer toggles switched off before saving
+    banner_returned: bool = False  # the banner showed again after the refusal and a reload
+    states: tuple[StateFacts, ...] = ()  # after-refusal, after-reload
+    screenshot: str | None = None  # the banner at the moment of the choice (filled by the engine)
+
+
+@dataclass(frozen=True)
 class PageSnapshot:
     """Plain facts about one loaded page, across all its frames and open shadow roots."""
 
@@ -192,6 +283,11 @@ class PageSnapshot:
     overlays: tuple[Overlay, ...] = ()
     forms: tuple[FormInfo, ...] = ()
     collected_at: str = ""
+    layer: int = 1  # 2: collected after opening a banner's settings layer
+    site: str = ""  # registrable domain of the page (first party)
+    states: tuple[StateFacts, ...] = ()  # before-choice cookies, storage and requests
+    choice: ChoiceFacts | None = None
+    second_layer: PageSnapshot | None = None
 
     def form(self, frame: int, selector: str | None) -> FormInfo | None:
         return next((f for f in self.forms if f.frame == frame and f.selector == selector), None) if selector else None
@@ -250,6 +346,7 @@ class PageResult:
     snapshot: PageSnapshot | None = None
     started_at: str = ""
     finished_at: str = ""
+    banner: BannerReport | None = None
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -274,6 +371,7 @@ class RunSettings:
     settle_cap_ms: int = 6000
     fail_on: str = "low"
     command: str = ""
+    interact: bool = True  # open banner settings and refuse consent to see what the page does
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class Hit:
 class CheckContext:
     lexicon: Lexicon
     thresholds: Thresholds = Thresholds()
+    tracker_files: tuple[str, ...] = ()  # extra tracker lists (config [trackers] files)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,9 @@ subscription words ("1,99 € monatlich", "kostenpflichtig"). A statement is ref
 or an opt-out control for the same purpose sits in the same form or nearby; a box that is already ticked is
 not a way to refuse (and is a prechecked-consent finding of its own).
 
+On a banner's settings layer (which the auditor opens itself) it reports "Accept all" and "Save" without
+a "Reject all": accepting everything is one click, refusing means unticking every purpose first.
+
 ## Why it matters
 Refusing must be as easy as accepting (GDPR Art. 7(3) and (4), Recital 42-43; EDPB Cookie Banner Taskforce
 report 2023: no reject button on the first layer is not valid consent). CCPA regulations §7004 require
@@ -52,6 +55,7 @@ declining an add-on as a plain first option of its own control.
 
 from __future__ import annotations
 
+from auditor.banners import button_kind
 from auditor.consent import (ASSUMABLE, PURPOSE_WORDS, classify_button, declines, informs_only_necessary,
                              is_consent_notice, mentions_price, purpose_of, visible_buttons)
 from auditor.models import PageSnapshot
@@ -99,9 +103,21 @@ def _banners(page: PageSnapshot, ctx: CheckContext):
         buttons = visible_buttons(ov)
         kinds = {}
         for b in buttons:
-            kinds.setdefault(classify_button(ctx, b.text), []).append(b.text)
+            kinds.setdefault(button_kind(ctx, b.text) if page.layer == 2 else classify_button(ctx, b.text), []).append(b.text)
         if "reject" in kinds:
             yield None, idx
+            continue
+        if page.layer == 2:
+            # the settings layer: "Accept all" is one click, refusing all means unticking each purpose first
+            if kinds.get("accept") and kinds.get("save"):
+                yield Hit(
+                    element=ov.ref,
+                    message=(f'Settings layer offers "{quote(kinds["accept"][0], 30)}" and "{quote(kinds["save"][0], 30)}" '
+                             f'but no "reject all": "{quote(ov.text, 90)}"'),
+                    text=ov.text[:400], confidence="medium",
+                    details=(("kind", "banner-second-layer"), ("buttons", dict(kinds)), ("overlay", ov.kind))), idx
+            else:
+                yield None, idx
             continue
         agree = kinds.get("accept", []) + kinds.get("acknowledge", [])
         # with no button to agree, only a notice that names cookies or device storage assumes consent to them

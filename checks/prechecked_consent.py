@@ -9,6 +9,10 @@ personalised advertising; analytics or tracking; joining a paid subscription or 
 me signed in", "billing address same as shipping", "save my address", a locked strictly-necessary category,
 and boxes worded as an opt-out ("Do not send me offers").
 
+It also judges a banner's settings layer: the auditor opens "Settings" / "Manage options" and reports purposes
+or vendors switched on there by default, including toggles on "on the ground of legitimate interest"; such
+findings say "(second layer)" and carry ``layer: 2`` in their details.
+
 ## Why it matters
 Consent must be an unambiguous, active choice. GDPR Art. 4(11) and Art. 7 with Recital 32 say silence,
 pre-ticked boxes or inactivity are not consent, and the CJEU confirmed it in C-673/17 *Planet49* (2019). The
@@ -60,8 +64,9 @@ def prechecked_consent(page: PageSnapshot, ctx: CheckContext):
                 if hit is not True:
                     yield hit
             continue
-        own = purpose_of(ctx, c.label) or _agreement(ctx, c, c.label)
-        near = None if own else (purpose_of(ctx, c.context) or _agreement(ctx, c, c.context))
+        own = purpose_of(ctx, c.label) or _agreement(ctx, c, c.label) or _legitimate_interest(ctx, c.label)
+        near = None if own else (purpose_of(ctx, c.context) or _agreement(ctx, c, c.context)
+                                 or _legitimate_interest(ctx, c.context))
         found = own or near or (purpose_of(ctx, c.group) if c.group else None)
         if not found:
             continue
@@ -92,6 +97,13 @@ def prechecked_consent(page: PageSnapshot, ctx: CheckContext):
                      ("visible", c.visible), ("disabled", c.disabled)))
     if not judged:
         raise NotApplicable
+
+
+def _legitimate_interest(ctx: CheckContext, text: str) -> tuple[str, str] | None:
+    """A purpose switched on "on the ground of legitimate interest" (a settings-layer classic): the person
+    has to find and object to it, which is opting out, not in."""
+    term = ctx.lexicon.first("legitimate_interest", text) if text else None
+    return ("legitimate_interest", term) if term else None
 
 
 def _agreement(ctx: CheckContext, c: Control, text: str) -> tuple[str, str] | None:

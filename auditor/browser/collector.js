@@ -9,6 +9,7 @@ const SKIP_TAGS = new Set(['script', 'style', 'noscript', 'template', 'head', 'm
   'math', 'canvas', 'video', 'audio', 'object', 'embed', 'br', 'img', 'picture', 'source', 'track']);
 const ANNOTATION_RE = /\sdata-expect-(?:fail|pass)\s*=\s*("[^"]*"|'[^']*'|[^\s>]*)/gi;
 const WS_RE = /\s+/g;
+const LAYER_Z = 1000;  // an absolutely positioned element at or above this z-index counts as an overlay
 
 // JSON as it was before page scripts ran (saved by settle.js, which is installed before them)
 const JSON_NATIVE = (() => {
@@ -451,6 +452,7 @@ function clickablesIn(el, ref) {
       font_size: parseFloat(cs.fontSize) || 0, font_weight: parseInt(cs.fontWeight, 10) || 400,
       color: parseColor(cs.color), background: parseColor(cs.backgroundColor),
       effective_background: effectiveBackground(c).color, border_width: bw,
+      backdrop: effectiveBackground(composedParent(c)).color,
       underline: (cs.textDecorationLine || cs.textDecoration || '').includes('underline'), visible: cvis, hit,
     };
   });
@@ -552,8 +554,14 @@ function collect(opts) {
         else if (el.getAttribute('aria-modal') === 'true') kind = 'modal';
         else if (role === 'dialog' || role === 'alertdialog') kind = 'role-dialog';
         else {
-          const pos = getComputedStyle(el).position;
+          const st = getComputedStyle(el);
+          const pos = st.position;
           if (pos === 'fixed' || pos === 'sticky') kind = pos;
+          else if (pos === 'absolute' && (parseInt(st.zIndex, 10) || 0) >= LAYER_Z) {
+            // a high layer placed over the page (some platforms position their banner absolutely)
+            const r = el.getBoundingClientRect();
+            if (r.width >= 200 && r.height >= 40) kind = 'layer';
+          }
         }
         if (kind) {
           myOvl = overlays.length;
@@ -741,6 +749,7 @@ function collect(opts) {
       try { inputs = el.querySelectorAll('input[type=email], input[type=text], input[type=password], input[type=tel], input:not([type])').length; } catch (e) { inputs = 0; }
       return {
         ref: ref(el, visibleText(el, maxText)), text: visibleText(el, 3000), kind: o.kind,
+        background: effectiveBackground(el).color, aria_hidden: el.getAttribute('aria-hidden') === 'true',
         z_index: parseInt(st.zIndex, 10) || 0, visible, clickables, inputs, frame_element: el.localName === 'iframe',
       };
     } catch (e) {

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from importlib import resources
 
 from auditor.models import (Box, Clickable, Control, ElementRef, FormInfo, FrameSnapshot, Overlay, PageSnapshot,
-                            SelectOption, TextBlock)
+                            RequestFact, SelectOption, TextBlock)
 
 _COLLECTOR_SRC = (resources.files("auditor.browser") / "collector.js").read_text(encoding="utf-8")
 _SETTLE_SRC = (resources.files("auditor.browser") / "settle.js").read_text(encoding="utf-8")
@@ -35,17 +35,30 @@ class NetworkTracker:
 
     def __init__(self, page, stale_s: float = 2.0):
         self.inflight: dict[object, float] = {}
-        self.last_activity = time.monotonic()
+        self.started = self.last_activity = time.monotonic()
         self.stale_s = stale_s
+        self.log: list[tuple[float, RequestFact]] = []  # every request, with its monotonic send time
         page.on("request", self._start)
         page.on("requestfinished", self._end)
         page.on("requestfailed", self._end)
 
     def _start(self, request):
+        now = time.monotonic()
+        try:
+            frame_url = request.frame.url
+        except Exception:  # service worker requests have no frame
+            frame_url = ""
+        self.log.append((now, RequestFact(
+            url=request.url[:2000], method=request.method, resource_type=request.resource_type, frame_url=frame_url,
+            at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            t_ms=round((now - self.started) * 1000, 1))))
         if request.resource_type in ("websocket", "eventsource"):
             return
-        self.inflight[request] = time.monotonic()
-        self.last_activity = time.monotonic()
+        self.inflight[request] = now
+        self.last_activity = now
+
+    def since(self, t: float) -> tuple[RequestFact, ...]:
+        return tuple(r for when, r in self.log if when >= t)
 
     def _end(self, request):
         self.inflight.pop(request, None)
@@ -157,7 +170,8 @@ async def collect_page(page, url: str, terms: str, viewport: tuple[int, int]) ->
             overlays.append(Overlay(
                 ref=_ref(o["ref"], i, dx, dy), text=o.get("text", ""), kind=o.get("kind", "fixed"),
                 z_index=int(o.get("z_index", 0)), visible=bool(o.get("visible")), inputs=int(o.get("inputs", 0)),
-                clickables=tuple(_clickable(c, i, dx, dy) for c in o.get("clickables", []))))
+                clickables=tuple(_clickable(c, i, dx, dy) for c in o.get("clickables", [])),
+                background=_rgba(o.get("background") or (255, 255, 255, 1)), aria_hidden=bool(o.get("aria_hidden"))))
         g = lambda k: local_to_global.get(k) if k is not None and k >= 0 else None  # noqa: E731
         for fr in raw.get("iframes", []):
             if fr.get("overlay", -1) >= 0:
@@ -235,7 +249,8 @@ def _clickable(c: dict, frame: int, dx: float, dy: float) -> Clickable:
         font_size=float(c.get("font_size", 0)), font_weight=int(c.get("font_weight", 400)),
         color=_rgba(c.get("color")), background=_rgba(c.get("background")),
         effective_background=_rgba(c.get("effective_background")), border_width=float(c.get("border_width", 0)),
-        underline=bool(c.get("underline")), visible=bool(c.get("visible")), hit=bool(c.get("hit", True)))
+        underline=bool(c.get("underline")), visible=bool(c.get("visible")), hit=bool(c.get("hit", True)),
+        backdrop=_rgba(c.get("backdrop") or (255, 255, 255, 1)))
 
 
 def _absorb_frame(overlay: Overlay, child: int, frame, results) -> Overlay:
@@ -251,6 +266,13 @@ def _absorb_frame(overlay: Overlay, child: int, frame, results) -> Overlay:
             clickables += [_clickable(c, child, dx, dy) for c in o.get("clickables", [])]
     body_clicks = raw.get("document_clickables", [])
     clickables += [_clickable(c, child, dx, dy) for c in body_clicks]
+    seen, unique = set(), []
+    for c in clickables:  # a button inside an overlay of the framed page is also among its document's
+        key = (c.ref.frame, c.ref.selector)
+        if key not in seen:
+            seen.add(key)
+            unique.append(c)
+    clickables = unique
     text_parts.append(raw.get("document_text", ""))
     return dataclasses.replace(overlay, kind="frame", text=" ".join(p for p in text_parts if p).strip(),
                                clickables=tuple(clickables))

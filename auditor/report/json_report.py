@@ -47,7 +47,29 @@ def page_dict(p: PageResult) -> dict[str, Any]:
         "finished_at": p.finished_at,
         "checks": [{"check": c.check, "outcome": c.outcome, "error": c.error or None} for c in p.checks],
         "findings": [finding_dict(f, p) for f in p.findings],
+        "banner": banner_dict(p),
+        "consent_evidence": evidence_dict(p),
     }
+
+
+def banner_dict(p: PageResult) -> dict[str, Any] | None:
+    """none | found | needs-review, with each banner's buttons as classified."""
+    if p.banner is None:
+        return None
+    return {"state": p.banner.state, "banners": [{
+        "state": b.state, "reason": b.reason or None, "layer": b.layer, "kind": b.kind,
+        "selector": b.ref.selector if b.ref else None, "text": b.text,
+        "buttons": [{"text": x.text, "kind": x.kind, "prominence": x.prominence, "selector": x.ref.selector,
+                     "facts": dict(x.facts)} for x in b.buttons]} for b in p.banner.banners]}
+
+
+def evidence_dict(p: PageResult) -> dict[str, Any] | None:
+    """Cookies, storage and requests before any choice, and what followed the auditor's refusal."""
+    snap = p.snapshot
+    if snap is None:
+        return None
+    return {"site": snap.site, "states": [to_dict(s) for s in snap.states],
+            "choice": to_dict(snap.choice) if snap.choice else None}
 
 
 def summary(run: AuditRun) -> dict[str, Any]:

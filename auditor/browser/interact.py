@@ -1,0 +1,190 @@
+"""Acting on a consent banner the way a person would, and reading what the page stored and sent.
+
+Only ever refuses or opens settings: the auditor never clicks accept. Facts only; the checks judge them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from auditor.models import Banner, BannerButton, ChoiceFacts, CookieFact, PageSnapshot, StateFacts, StorageItem
+
+STORAGE_JS = r"""() => {
+  const out = [];
+  for (const [area, name] of [['local', 'localStorage'], ['session', 'sessionStorage']]) {
+    try {
+      const s = window[name];
+      for (let i = 0; i < s.length && out.length < 500; i++) {
+        const k = s.key(i);
+        out.push([area, String(k).slice(0, 200), String(s.getItem(k) || '').length]);
+      }
+    } catch (e) { /* opaque origin or storage disabled */ }
+  }
+  return out;
+}"""
+
+#: what a settings layer's toggles are, for switching optional ones off before saving
+UNTICK_JS = r"""(root) => {
+  let n = 0;
+  const visit = (scope) => {
+    scope.querySelectorAll('input[type=checkbox], [role=switch], [role=checkbox]').forEach((el) => {
+      const on = el.localName === 'input' ? el.checked : el.getAttribute('aria-checked') === 'true';
+      const locked = el.disabled || el.getAttribute('aria-disabled') === 'true' || el.getAttribute('aria-readonly') === 'true';
+      if (on && !locked) { el.click(); n++; }
+    });
+    scope.querySelectorAll('*').forEach((e) => { if (e.shadowRoot) visit(e.shadowRoot); });
+  };
+  visit(root || document);
+  return n;
+}"""
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+async def read_state(page, network, phase: str, since: float) -> StateFacts:
+    """Cookies of the whole context (httpOnly included), storage of every frame, requests sent since ``since``."""
+    cookies = []
+    try:
+        for c in await page.context.cookies():
+            cookies.append(CookieFact(
+                name=c.get("name", ""), domain=c.get("domain", ""), path=c.get("path", "/"),
+                value_length=len(c.get("value", "")), http_only=bool(c.get("httpOnly")), secure=bool(c.get("secure")),
+                same_site=str(c.get("sameSite", "")), expires=float(c.get("expires", -1))))
+    except Exception:
+        pass
+    storage = []
+
+    async def frame_storage(f):
+        try:
+            return f.url, await f.evaluate(STORAGE_JS)
+        except Exception:
+            return f.url, []
+
+    for url, items in await asyncio.gather(*(frame_storage(f) for f in page.frames if not f.is_detached())):
+        storage += [StorageItem(frame_url=url, area=a, key=k, value_length=int(n)) for a, k, n in items]
+    return StateFacts(phase=phase, at=utc_now(), cookies=tuple(cookies), storage=tuple(storage),
+                      requests=network.since(since))
+
+
+async def element_handle(page, snapshot: PageSnapshot, ref):
+    """The live element behind a snapshot reference: through the iframe path, then the selector (whose
+    ``>>`` parts step into open shadow roots, which Playwright's CSS engine pierces)."""
+    if ref is None or not (0 <= ref.frame < len(snapshot.frames)):
+        return None
+    frame = page.main_frame
+    for sel in snapshot.frames[ref.frame].path:
+        el = await frame.query_selector(sel)
+        frame = await el.content_frame() if el else None
+        if frame is None:
+            return None
+    loc = None
+    for part in ref.selector.split(" >> "):
+        loc = frame.locator(part) if loc is None else loc.locator(part)
+    try:
+        return await loc.first.element_handle(timeout=2000)
+    except Exception:
+        return None
+
+
+async def click(page, snapshot: PageSnapshot, button: BannerButton) -> bool:
+    el = await element_handle(page, snapshot, button.ref)
+    if el is None:
+        return False
+    try:
+        await el.click(timeout=3000)
+        return True
+    except Exception:
+        try:  # covered by a transparent layer: a person's click lands the same way a DOM click does
+            await el.evaluate("(e) => e.click()")
+            return True
+        except Exception:
+            return False
+
+
+def _best(banner: Banner, kind: str) -> BannerButton | None:
+    found = [b for b in banner.buttons if b.kind == kind]
+    return max(found, key=lambda b: b.prominence) if found else None
+
+
+async def refuse(page, network, snapshot: PageSnapshot, banner: Banner, settle, collect, find, shoot) -> ChoiceFacts:
+    """Refuse consent on ``banner`` in a freshly loaded page: click reject, or open settings, switch every
+    optional toggle off and save. Then record what the page does after the refusal and after a reload.
+
+    ``settle()`` waits for quiet, ``collect()`` returns a new snapshot, ``find(snapshot)`` its BannerReport,
+    ``shoot()`` takes the screenshot of the moment of choice and returns its path.
+    """
+    reject = _best(banner, "reject")
+    settings = _best(banner, "settings")
+    shot = await shoot()
+    if reject is not None:
+        t_choice = time.monotonic()
+        at = utc_now()
+        if not await click(page, snapshot, reject):
+            return ChoiceFacts(action="reject", button=reject.text, banner=banner.ref, error="the reject button could not be clicked",
+                               screenshot=shot)
+        action, text, unticked = "reject", reject.text, 0
+    elif settings is not None:
+        if not await click(page, snapshot, settings):
+            return ChoiceFacts(action="save-all-off", button=settings.text, banner=banner.ref,
+                               error="the settings button could not be clicked", screenshot=shot)
+        await settle()
+        layer2 = await collect(2)
+        report = find(layer2)
+        panel = next((b for b in report.banners if b.state == "understood" and (_best(b, "reject") or _best(b, "save"))), None)
+        if panel is None:
+            return ChoiceFacts(action="none", banner=banner.ref, error="the settings layer offers no reject or save",
+                               screenshot=shot)
+        unticked = 0
+        if _best(panel, "reject") is None:
+            holder = await element_handle(page, layer2, panel.ref)
+            if holder is not None:
+                try:
+                    unticked = int(await holder.evaluate(UNTICK_JS))
+                except Exception:
+                    unticked = 0
+        target = _best(panel, "reject") or _best(panel, "save")
+        t_choice = time.monotonic()
+        at = utc_now()
+        if not await click(page, layer2, target):
+            return ChoiceFacts(action="save-all-off", button=target.text, banner=banner.ref,
+                               error="the save button could not be clicked", screenshot=shot)
+        action, text = ("reject" if target.kind == "reject" else "save-all-off"), target.text
+    else:
+        return ChoiceFacts(action="none", banner=banner.ref, error="the banner offers no way to refuse", screenshot=shot)
+    await settle()
+    after = await read_state(page, network, "after-refusal", t_choice)
+    try:
+        still = any(b.state == "understood" and b.ref and banner.ref and b.ref.selector == banner.ref.selector
+                    for b in find(await collect(1)).banners)
+    except Exception:
+        still = False
+    if still:
+        # the click changed nothing a person could see: we cannot tell a refusal from a missed click
+        return ChoiceFacts(action=action, button=text, banner=banner.ref, at=at, unticked=unticked, states=(after,),
+                           error="the banner stayed after the click; the refusal could not be confirmed", screenshot=shot)
+    t_reload = time.monotonic()
+    try:
+        await page.reload(wait_until="load")
+    except Exception as exc:
+        return ChoiceFacts(action=action, button=text, banner=banner.ref, clicked=True, at=at, unticked=unticked,
+                           states=(after,), error=f"reload failed: {str(exc).splitlines()[0]}", screenshot=shot)
+    await settle()
+    again = await read_state(page, network, "after-reload", t_reload)
+    returned = False
+    try:
+        returned = any(b.state == "understood" for b in find(await collect(1)).banners)
+    except Exception:
+        pass
+    return ChoiceFacts(action=action, button=text, banner=banner.ref, clicked=True, at=at, unticked=unticked,
+                       banner_returned=returned, states=(after, again), screenshot=shot)
+
+
+def first_party(host: str, page_url: str) -> bool:
+    from auditor.trackers import site_of
+    page_host = urlsplit(page_url).hostname or ""
+    return site_of(host.lstrip(".")) == site_of(page_host)

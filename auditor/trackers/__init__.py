@@ -1,0 +1,103 @@
+"""Which requests go to trackers and which cookies are not strictly necessary.
+
+The list is a documented data file (``data/trackers.json``; its ``source`` says where every entry comes from):
+tracker hosts (a request to the host or any subdomain), tracker script and beacon paths (which also catch
+self-hosted or proxied copies such as ``/gtag/js`` served from the site itself), non-essential cookie names,
+and strictly necessary cookie names (sessions, CSRF, load balancers, the consent record itself). More lists
+in the same format can be added with ``[trackers] files = [...]`` in the config.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from urllib.parse import urlsplit
+
+NON_ESSENTIAL = ("analytics", "advertising", "marketing")
+
+
+@dataclass(frozen=True)
+class Match:
+    vendor: str
+    category: str  # analytics | advertising | marketing | essential | unknown
+    rule: str  # what matched: a host, a path, a cookie pattern
+
+
+class TrackerList:
+    def __init__(self, sources: list[dict]):
+        self.hosts: dict[str, tuple[str, str]] = {}
+        self.host_paths: list[tuple[str, str, str, str]] = []  # "facebook.com/tr" style entries
+        self.paths: list[tuple[str, str, str]] = []
+        self.cookies: list[tuple[str, str, str, str]] = []
+        self.essential: list[tuple[str, str, str]] = []
+        for data in sources:
+            for host, info in data.get("hosts", {}).items():
+                if "/" in host:
+                    h, _, p = host.partition("/")
+                    self.host_paths.append((h.lower(), "/" + p, info["vendor"], info["category"]))
+                else:
+                    self.hosts[host.lower()] = (info["vendor"], info["category"])
+            self.paths += [(p["pattern"], p["vendor"], p["category"]) for p in data.get("paths", [])]
+            self.cookies += [(c["pattern"], c.get("match", "exact"), c["vendor"], c["category"])
+                             for c in data.get("cookies", [])]
+            self.essential += [(c["pattern"], c.get("match", "exact"), c.get("purpose", ""))
+                               for c in data.get("essential_cookies", [])]
+
+    def request(self, url: str) -> Match | None:
+        """The tracker a request goes to, or None."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        labels = host.split(".")
+        for i in range(len(labels) - 1):
+            hit = self.hosts.get(".".join(labels[i:]))
+            if hit:
+                return Match(hit[0], hit[1], ".".join(labels[i:]))
+        path = parts.path + ("?" + parts.query if parts.query else "")
+        for h, p, vendor, cat in self.host_paths:
+            if (host == h or host.endswith("." + h)) and path.startswith(p):
+                return Match(vendor, cat, h + p)
+        for p, vendor, cat in self.paths:
+            if p in path:
+                return Match(vendor, cat, p)
+        return None
+
+    def cookie(self, name: str) -> Match:
+        """What a cookie is for, by its name: a tracker category, ``essential`` or ``unknown``."""
+        for pattern, how, vendor, cat in self.cookies:
+            if _name_matches(name, pattern, how):
+                return Match(vendor, cat, pattern)
+        for pattern, how, purpose in self.essential:
+            if _name_matches(name, pattern, how):
+                return Match(purpose, "essential", pattern)
+        return Match("", "unknown", "")
+
+
+def _name_matches(name: str, pattern: str, how: str) -> bool:
+    if how == "prefix":
+        return name.startswith(pattern)
+    if how == "contains":
+        return pattern.lower() in name.lower()
+    return name == pattern
+
+
+@lru_cache(maxsize=8)
+def load(extra_files: tuple[str, ...] = ()) -> TrackerList:
+    sources = [json.loads((resources.files("auditor.trackers") / "data" / "trackers.json").read_text(encoding="utf-8"))]
+    for f in extra_files:
+        sources.append(json.loads(Path(f).read_text(encoding="utf-8")))
+    return TrackerList(sources)
+
+
+def site_of(host: str) -> str:
+    """A cheap registrable-domain guess (the last two labels; three under a two-letter second level such as
+    co.uk): enough to tell first from third party on ordinary sites."""
+    host = (host or "").lower().strip(".")
+    labels = host.split(".")
+    if len(labels) <= 2 or host.replace(".", "").isdigit():
+        return host
+    if len(labels[-1]) == 2 and labels[-2] in ("co", "com", "net", "org", "gov", "ac", "ne", "or", "go", "edu"):
+        return ".".join(labels[-3:])
+    return ".".join(labels[-2:])
