@@ -2,7 +2,8 @@
 
 Used by tests/integration/test_fixture_harness.py (strict both ways) and tests/bench/bench.py (precision and
 recall). An annotation is ``data-expect-fail="<check ids>"`` or ``data-expect-pass="<check ids>"`` on the
-element a finding points at or on an ancestor (across open shadow roots); see fixtures/README.md.
+element a finding points at or on an ancestor (across open shadow roots); a finding about the whole page (no
+element) is matched against an annotation on ``<html>``; see fixtures/README.md.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ RESOLVE_JS = r"""
   walk(document);
   const up = (el) => el.parentElement || (el.parentNode && el.parentNode.host) || null;
   const resolve = (sel) => {
+    if (!sel) return document.documentElement;  // a page-level finding: annotate <html>
     let root = document, el = null;
     for (const part of sel.split(' >> ')) {
       const scope = el ? el.shadowRoot : root;
