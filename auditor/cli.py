@@ -63,7 +63,7 @@ def normalise_target(raw: str) -> str:
 
 
 def _run_scan(urls, out, json_path, html_path, fail_on, timeout, viewport, locale, browser, config, quiet_ms,
-              settle_cap_ms, concurrency, debug, evidence) -> ExitCode:
+              settle_cap_ms, concurrency, debug, evidence, interact=True) -> ExitCode:
     from auditor.config import load_config
     from auditor.engine import AuditOptions, audit
     from auditor.models import RunSettings, to_dict
@@ -86,7 +86,8 @@ def _run_scan(urls, out, json_path, html_path, fail_on, timeout, viewport, local
     stream.write_text("", encoding="utf-8")
     (out_dir / "snapshots").mkdir(exist_ok=True)
     settings = RunSettings(viewport=vp, locale=locale, timeout=timeout, quiet_ms=quiet_ms,
-                           settle_cap_ms=settle_cap_ms, fail_on=fail_on, command=" ".join(["auditor"] + sys.argv[1:]))
+                           settle_cap_ms=settle_cap_ms, fail_on=fail_on, command=" ".join(["auditor"] + sys.argv[1:]),
+                           interact=interact)
     # the checks are imported inside audit(), beside the browser start-up
     options = AuditOptions(settings=settings, config=cfg, browser_path=browser, out_dir=out_dir,
                            concurrency=concurrency, debug=debug, evidence=evidence)
@@ -105,7 +106,10 @@ def _run_scan(urls, out, json_path, html_path, fail_on, timeout, viewport, local
             err.print(f"error: {result.url}: {result.error.kind}: {result.error.message}", markup=False)
         else:
             n = sum(1 for f in result.findings if f.status == "fail")
-            err.print(f"[{done[0]}/{total}] {result.url}: {n} finding(s)", markup=False, style="dim")
+            banner = f"; banner: {result.banner.state}" if result.banner else ""
+            review = [b.reason for b in result.banner.banners if b.state == "needs-review"] if result.banner else []
+            err.print(f"[{done[0]}/{total}] {result.url}: {n} finding(s){banner}"
+                      + (f" ({review[0]})" if review else ""), markup=False, style="dim")
 
     run = asyncio.run(audit(targets, options, on_page=on_page))
     json_report.write(run, json_path)
@@ -142,11 +146,13 @@ def scan(
     settle_cap_ms: int = typer.Option(6000, "--settle-cap-ms", help="Wait at most this long for a page to settle."),
     concurrency: int = typer.Option(3, "--concurrency", help="Pages audited at the same time."),
     evidence: bool = typer.Option(True, "--evidence/--no-evidence", help="Write screenshots and crops."),
+    interact: bool = typer.Option(True, "--interact/--no-interact",
+                                  help="Open a banner's settings and refuse consent in a fresh context (never accepts)."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks; a failing check stops the run."),
 ) -> None:
     """Audit pages for pre-checked consent, hidden agreement text and missing opt-outs."""
     raise typer.Exit(_guard(debug, _run_scan, urls, out, json_path, html_path, fail_on, timeout, viewport, locale,
-                            browser, config, quiet_ms, settle_cap_ms, concurrency, debug, evidence))
+                            browser, config, quiet_ms, settle_cap_ms, concurrency, debug, evidence, interact))
 
 
 @checks_app.callback()

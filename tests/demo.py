@@ -34,7 +34,9 @@ def main() -> int:
         variant = "dark" if "/dark/" in page["url"] else "clean"
         by_variant[variant].update(f["check"] for f in page["findings"] if f["status"] == "fail")
     from auditor.registry import discover
-    all_ids = {spec.id for spec in discover()}
+    #: not shown by the demo shop yet (its banner has no reject button to compare); covered by fixtures/checks/
+    NOT_IN_SHOP = {"asymmetric-choice"}
+    all_ids = {spec.id for spec in discover()} - NOT_IN_SHOP
     print("\ndemo summary")
     for variant, counts in by_variant.items():
         detail = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no findings"
@@ -46,7 +48,8 @@ def main() -> int:
         print(f"demo: expected every check on the dark shop (missing: {sorted(missing)}) and none on the clean "
               f"shop (got: {dict(by_variant['clean'])})", file=sys.stderr)
         return 1
-    print("  as expected: the dark shop yields every check, the clean shop none")
+    print(f"  as expected: the dark shop yields every check (except {', '.join(sorted(NOT_IN_SHOP))}, "
+          "which only the check fixtures show), the clean shop none")
     return 0
 
 
