@@ -13,7 +13,6 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Awaitable, Callable
 from urllib.parse import urlsplit
@@ -22,7 +21,7 @@ from auditor import TOOL_NAME, __version__
 from auditor.browser.launch import desktop_user_agent, launch
 from auditor.banners import best, find_banners, understood
 from auditor.browser.interact import click, read_state, refuse
-from auditor.browser.page import NetworkTracker, collect_page, settle, settle_script
+from auditor.browser.page import NetworkTracker, collect_page, settle, settle_script, utc_now
 from auditor.config import Config
 from auditor.evidence.screenshots import crop_with_outline
 from auditor.lexicon import load as load_lexicon
@@ -32,10 +31,6 @@ from auditor.trackers import site_of
 from auditor.registry import CheckContext, CheckSpec, discover, judge
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -289,11 +284,11 @@ def _finish_findings(result: CheckResult, snapshot, url: str, shot, shot_path: P
 def _with_evidence(checks, snapshot, url: str, shot_path: Path | None, out_dir: Path | None,
                    layer2_shot: Path | None = None):
     """Findings of the settings layer are cropped from that layer's screenshot."""
-    def layer_of(c):
-        return tuple(f for f in c.findings if dict(f.details).get("layer") == 2)
+    def on_layer2(f) -> bool:
+        return dict(f.details).get("layer") == 2
 
-    first = tuple(dataclasses.replace(c, findings=tuple(f for f in c.findings if f not in layer_of(c))) for c in checks)
-    second = tuple(dataclasses.replace(c, findings=layer_of(c)) for c in checks)
+    first = tuple(dataclasses.replace(c, findings=tuple(f for f in c.findings if not on_layer2(f))) for c in checks)
+    second = tuple(dataclasses.replace(c, findings=tuple(f for f in c.findings if on_layer2(f))) for c in checks)
     done1 = _evidence_from(first, snapshot, url, shot_path, out_dir)
     done2 = _evidence_from(second, snapshot.second_layer or snapshot, url, layer2_shot, out_dir)
     return tuple(dataclasses.replace(a, findings=a.findings + b.findings) for a, b in zip(done1, done2))

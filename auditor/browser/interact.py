@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timezone
-from urllib.parse import urlsplit
 
+from auditor.banners import best
+from auditor.browser.page import utc_now
 from auditor.models import Banner, BannerButton, ChoiceFacts, CookieFact, PageSnapshot, StateFacts, StorageItem
 
 STORAGE_JS = r"""() => {
@@ -40,10 +40,6 @@ UNTICK_JS = r"""(root) => {
   visit(root || document);
   return n;
 }"""
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 async def read_state(page, network, phase: str, since: float) -> StateFacts:
@@ -106,11 +102,6 @@ async def click(page, snapshot: PageSnapshot, button: BannerButton) -> bool:
             return False
 
 
-def _best(banner: Banner, kind: str) -> BannerButton | None:
-    found = [b for b in banner.buttons if b.kind == kind]
-    return max(found, key=lambda b: b.prominence) if found else None
-
-
 async def refuse(page, network, snapshot: PageSnapshot, banner: Banner, settle, collect, find, shoot) -> ChoiceFacts:
     """Refuse consent on ``banner`` in a freshly loaded page: click reject, or open settings, switch every
     optional toggle off and save. Then record what the page does after the refusal and after a reload.
@@ -118,8 +109,8 @@ async def refuse(page, network, snapshot: PageSnapshot, banner: Banner, settle, 
     ``settle()`` waits for quiet, ``collect()`` returns a new snapshot, ``find(snapshot)`` its BannerReport,
     ``shoot()`` takes the screenshot of the moment of choice and returns its path.
     """
-    reject = _best(banner, "reject")
-    settings = _best(banner, "settings")
+    reject = best(banner, "reject")
+    settings = best(banner, "settings")
     shot = await shoot()
     if reject is not None:
         t_choice = time.monotonic()
@@ -135,19 +126,19 @@ async def refuse(page, network, snapshot: PageSnapshot, banner: Banner, settle, 
         await settle()
         layer2 = await collect(2)
         report = find(layer2)
-        panel = next((b for b in report.banners if b.state == "understood" and (_best(b, "reject") or _best(b, "save"))), None)
+        panel = next((b for b in report.banners if b.state == "understood" and (best(b, "reject") or best(b, "save"))), None)
         if panel is None:
             return ChoiceFacts(action="none", banner=banner.ref, error="the settings layer offers no reject or save",
                                screenshot=shot)
         unticked = 0
-        if _best(panel, "reject") is None:
+        if best(panel, "reject") is None:
             holder = await element_handle(page, layer2, panel.ref)
             if holder is not None:
                 try:
                     unticked = int(await holder.evaluate(UNTICK_JS))
                 except Exception:
                     unticked = 0
-        target = _best(panel, "reject") or _best(panel, "save")
+        target = best(panel, "reject") or best(panel, "save")
         t_choice = time.monotonic()
         at = utc_now()
         if not await click(page, layer2, target):
@@ -183,8 +174,3 @@ async def refuse(page, network, snapshot: PageSnapshot, banner: Banner, settle, 
     return ChoiceFacts(action=action, button=text, banner=banner.ref, clicked=True, at=at, unticked=unticked,
                        banner_returned=returned, states=(after, again), screenshot=shot)
 
-
-def first_party(host: str, page_url: str) -> bool:
-    from auditor.trackers import site_of
-    page_host = urlsplit(page_url).hostname or ""
-    return site_of(host.lstrip(".")) == site_of(page_host)

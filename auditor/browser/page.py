@@ -22,6 +22,11 @@ FRAME_INFO_JS = "(el) => {\n" + _COLLECTOR_SRC + "\nreturn frameInfo(el);\n}"
 SETTLE_STATE_JS = """() => { const s = window[Symbol.for('consent-auditor.settle')];
   return s ? [performance.now() - s.lastMutation, s.pending] : [1e9, 0]; }"""
 
+def utc_now() -> str:
+    """UTC now as ISO 8601 with milliseconds and a Z (every timestamp in snapshots and reports)."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 #: timers set for longer than this are not waited for (ms)
 TIMER_HORIZON_MS = 3500
 
@@ -50,7 +55,7 @@ class NetworkTracker:
             frame_url = ""
         self.log.append((now, RequestFact(
             url=request.url[:2000], method=request.method, resource_type=request.resource_type, frame_url=frame_url,
-            at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            at=utc_now(),
             t_ms=round((now - self.started) * 1000, 1))))
         if request.resource_type in ("websocket", "eventsource"):
             return
@@ -232,7 +237,7 @@ async def collect_page(page, url: str, terms: str, viewport: tuple[int, int]) ->
     return PageSnapshot(
         url=url, final_url=page.url, title=top.title, lang=top.lang, viewport=viewport, frames=tuple(frame_snaps),
         controls=tuple(controls), texts=tuple(texts), overlays=tuple(overlays), forms=tuple(forms),
-        collected_at=datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+        collected_at=utc_now())
 
 
 def _pick_action(actions: list[dict]) -> dict | None:
