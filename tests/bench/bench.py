@@ -7,7 +7,8 @@
    250 ms at 10,000 elements, growing about linearly).
 3. Precision and recall of every check over the annotated fixtures (the harness of the test suite).
 
-Options: ``--rounds N`` (default 3), ``--pages N`` (fixture pages in part 1, default 12), ``--skip PART``.
+Options: ``--rounds N`` (default 3), ``--pages N`` (fixture pages in part 1, default 12), ``--skip PART``,
+``--no-interact`` (time the first-layer audit alone, without opening settings or refusing consent).
 Results also go to out/bench/bench.json.
 """
 
@@ -53,7 +54,7 @@ def _timed(cmd: list[str]) -> tuple[float, int]:
     return elapsed, proc.returncode
 
 
-def bench_scan(origin: str, pages: list[str], rounds: int) -> dict:
+def bench_scan(origin: str, pages: list[str], rounds: int, extra: list[str] = ()) -> dict:
     """Part 1: auditor scan vs load-and-screenshot, whole processes, alternating."""
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -65,7 +66,7 @@ def bench_scan(origin: str, pages: list[str], rounds: int) -> dict:
                 order = ("audit", "plain") if r % 2 == 0 else ("plain", "audit")
                 for which in order:
                     if which == "audit":
-                        audit.append(_timed([sys.executable, "-m", "auditor", "scan", url, "--out", f"{tmp}/a"])[0])
+                        audit.append(_timed([sys.executable, "-m", "auditor", "scan", url, "--out", f"{tmp}/a", *extra])[0])
                     else:
                         plain.append(_timed([sys.executable, "-c", BASELINE, url, f"{tmp}/plain.png"])[0])
             a, p = statistics.median(audit), statistics.median(plain)
@@ -211,12 +212,15 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--pages", type=int, default=12)
     ap.add_argument("--skip", action="append", default=[], choices=["scan", "collector", "accuracy"])
+    ap.add_argument("--no-interact", action="store_true",
+                    help="time scans with --no-interact (first layer only: no settings layer, no refusal)")
     args = ap.parse_args()
     results: dict = {"machine_note": "ratios are measured side by side in one run; absolute times are noisy"}
     with serve(ROOT / "fixtures") as (origin, _):
         if "scan" not in args.skip:
             print(f"1. auditor scan vs plain load+screenshot (whole process, median of {args.rounds})", flush=True)
-            results["scan"] = bench_scan(origin, default_pages(args.pages), args.rounds)
+            results["scan"] = bench_scan(origin, default_pages(args.pages), args.rounds,
+                                         ["--no-interact"] if args.no_interact else [])
         if "accuracy" not in args.skip:
             print("3. precision and recall per check over the annotated fixtures", flush=True)
             results["accuracy"] = bench_accuracy(origin)
