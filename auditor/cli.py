@@ -69,7 +69,7 @@ def _run_scan(urls, out, json_path, html_path, fail_on, timeout, viewport, local
     from auditor.models import RunSettings, to_dict
     from auditor.registry import discover
     from auditor.report import console as console_report
-    from auditor.report import html_report, json_report
+    from auditor.report import json_report
 
     if fail_on not in SEVERITY_RANK:
         raise UsageError(f"--fail-on: expected high, medium or low, got {fail_on!r}")
@@ -111,12 +111,15 @@ def _run_scan(urls, out, json_path, html_path, fail_on, timeout, viewport, local
             err.print(f"[{done[0]}/{total}] {result.url}: {n} finding(s){banner}"
                       + (f" ({review[0]})" if review else ""), markup=False, style="dim")
 
-    run = asyncio.run(audit(targets, options, on_page=on_page))
-    json_report.write(run, json_path)
-    html_report.write(run, html_path, out_dir, discover())
-    out_console = Console(highlight=False, soft_wrap=True)
-    console_report.show(run, out_console)
-    out_console.print(f"reports: {json_path}  {html_path}", markup=False, style="dim")
+    def on_run(run):
+        from auditor.report import html_report
+        json_report.write(run, json_path)
+        html_report.write(run, html_path, out_dir, discover())
+        out_console = Console(highlight=False, soft_wrap=True)
+        console_report.show(run, out_console)
+        out_console.print(f"reports: {json_path}  {html_path}", markup=False, style="dim")
+
+    run = asyncio.run(audit(targets, options, on_page=on_page, on_run=on_run))
     return exit_code_for(run, fail_on)
 
 
@@ -142,7 +145,7 @@ def scan(
     locale: str = typer.Option("en-US", "--locale", help="Browser locale (Accept-Language, navigator.language)."),
     browser: Optional[str] = typer.Option(None, "--browser", help="Chromium executable (or AUDITOR_BROWSER)."),
     config: Optional[str] = typer.Option(None, "--config", help="TOML file with [thresholds] and [lexicon]."),
-    quiet_ms: int = typer.Option(300, "--quiet-ms", help="A page is settled after this long without change."),
+    quiet_ms: int = typer.Option(200, "--quiet-ms", help="A page is settled after this long without change."),
     settle_cap_ms: int = typer.Option(6000, "--settle-cap-ms", help="Wait at most this long for a page to settle."),
     concurrency: int = typer.Option(3, "--concurrency", help="Pages audited at the same time."),
     evidence: bool = typer.Option(True, "--evidence/--no-evidence", help="Write screenshots and crops."),

@@ -367,7 +367,7 @@ class RunSettings:
     viewport: tuple[int, int] = (1280, 800)
     locale: str = "en-US"
     timeout: float = 30.0
-    quiet_ms: int = 400
+    quiet_ms: int = 200
     settle_cap_ms: int = 6000
     fail_on: str = "low"
     command: str = ""

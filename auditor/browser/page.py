@@ -19,8 +19,20 @@ _SETTLE_SRC = (resources.files("auditor.browser") / "settle.js").read_text(encod
 # tens of milliseconds per frame on both sides, one JSON.stringify and json.loads a few
 COLLECT_JS = "(opts) => {\n" + _COLLECTOR_SRC + "\nreturn JSON_NATIVE.stringify(collect(opts));\n}"
 FRAME_INFO_JS = "(el) => {\n" + _COLLECTOR_SRC + "\nreturn frameInfo(el);\n}"
-SETTLE_STATE_JS = """() => { const s = window[Symbol.for('consent-auditor.settle')];
-  return s ? [performance.now() - s.lastMutation, s.pending] : [1e9, 0]; }"""
+# [ms since the DOM last changed, short timers pending, ms until the last finite CSS animation or transition
+# ends] -- a banner that slides in is measured and photographed where it stops, not halfway
+SETTLE_STATE_JS = """(horizon) => { const s = window[Symbol.for('consent-auditor.settle')];
+  let left = 0;
+  try {
+    for (const a of document.getAnimations()) {
+      if (a.playState !== 'running') continue;
+      const t = a.effect && a.effect.getComputedTiming();
+      if (!t || !isFinite(t.endTime)) continue;  // spinners and other endless loops are not waited for
+      const rest = (t.endTime - (t.localTime || 0)) / (a.playbackRate || 1);
+      if (rest > 0 && rest <= horizon) left = Math.max(left, rest);
+    }
+  } catch (e) { /* no Web Animations API */ }
+  return s ? [performance.now() - s.lastMutation, s.pending, left] : [1e9, 0, left]; }"""
 
 def utc_now() -> str:
     """UTC now as ISO 8601 with milliseconds and a Z (every timestamp in snapshots and reports)."""
@@ -88,18 +100,19 @@ async def settle(page, network: NetworkTracker, quiet_ms: int, cap_ms: int) -> b
         states = await asyncio.gather(*(_frame_state(f) for f in page.frames), return_exceptions=True)
         dom_quiet = min((s[0] for s in states if isinstance(s, list)), default=1e9) / 1000
         pending = sum(s[1] for s in states if isinstance(s, list))
+        moving = max((s[2] for s in states if isinstance(s, list) and len(s) > 2), default=0) / 1000
         net_quiet = network.idle_for()
-        if pending == 0 and dom_quiet >= quiet and net_quiet >= quiet:
+        if pending == 0 and moving <= 0 and dom_quiet >= quiet and net_quiet >= quiet:
             return True
         now = time.monotonic()
         if now >= deadline:
             return False
-        wait = quiet - min(dom_quiet, net_quiet) if pending == 0 else 0.05
+        wait = max(quiet - min(dom_quiet, net_quiet), moving) if pending == 0 else 0.05
         await asyncio.sleep(max(0.02, min(wait, deadline - now, 0.25)))
 
 
 async def _frame_state(frame):
-    return await frame.evaluate(SETTLE_STATE_JS)
+    return await frame.evaluate(SETTLE_STATE_JS, TIMER_HORIZON_MS)
 
 
 def _box(d, dx: float, dy: float) -> Box | None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-from PIL import Image, ImageDraw
+from typing import TYPE_CHECKING
 
 from auditor.models import Box
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 OUTLINE = (220, 20, 60)  # crimson: visible on light and dark pages
 MARGIN = 48  # CSS px of context around the element
@@ -16,6 +18,8 @@ MAX_CROP = (1400, 1000)
 def crop_with_outline(page_png: Path | Image.Image, box: Box, out_png: Path, scale: float = 1.0) -> Path | None:
     """Write a crop of ``page_png`` (a path, or the screenshot already opened and loaded, for several crops of
     one page) around ``box`` with a rectangle around the element; None if off-image."""
+    from PIL import Image, ImageDraw  # imported in a thread beside the browser start-up (engine.audit)
+
     if not isinstance(page_png, Image.Image):
         with Image.open(page_png) as img:
             img.load()
