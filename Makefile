@@ -4,9 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser demo test bench unit clean
+.PHONY: setup browser libs demo test bench unit clean
 
-setup: $(STAMP) browser
+setup: $(STAMP) browser libs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 
 browser: $(STAMP)
 	$(PY) -m auditor.browser.install
+
+# real consent libraries (vanilla-cookieconsent, klaro) from npm, for the fixture pages that use them
+libs:
+	$(PY) tests/libs.py
 
 demo: setup
 	$(PY) tests/demo.py

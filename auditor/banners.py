@@ -16,6 +16,8 @@ measured facts (see :func:`prominence`).
 
 from __future__ import annotations
 
+import dataclasses
+
 import math
 
 from auditor.colour import blend, contrast
@@ -92,6 +94,10 @@ def _buttons(ctx: CheckContext, ov: Overlay) -> tuple[BannerButton, ...]:
         score, facts = prominence(c)
         out.append(BannerButton(ref=c.ref, text=c.text, kind=button_kind(ctx, c.text), prominence=round(score, 1),
                                 facts=tuple(facts.items())))
+    kinds = {b.kind for b in out}
+    if "reject" in kinds and "accept" not in kinds:
+        # "OK" beside "I decline" (Klaro's "That's ok", "Das ist ok") is the accept button, not a mere notice
+        out = [dataclasses.replace(b, kind="accept") if b.kind == "acknowledge" else b for b in out]
     return tuple(out)
 
 

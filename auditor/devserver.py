@@ -1,7 +1,9 @@
 """A static server for the bundled fixtures and the demo shop, on 127.0.0.1 only.
 
 It listens on two ports so a page can embed a cross-origin iframe: in every HTML file it serves, the literal
-``__XORIGIN__`` becomes the origin of the other port. ``python -m auditor.devserver DIR`` runs it by hand.
+``__XORIGIN__`` becomes the origin of the other port. Like platforms that answer bots with another page, a
+request whose User-Agent looks automated (HeadlessChrome, bot, crawler, spider) for ``NAME.html`` gets
+``NAME.bot.html`` when that file exists. ``python -m auditor.devserver DIR`` runs it by hand.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import contextlib
 import functools
 import http.server
 import io
+import re
 import threading
 from pathlib import Path
 from typing import Iterator
 
 PLACEHOLDER = b"__XORIGIN__"
+BOT_AGENT = re.compile(r"headless|bot\b|crawler|spider", re.I)
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
@@ -33,6 +37,9 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         if path.is_dir():
             path = path / "index.html"
         if path.suffix in (".html", ".htm") and path.is_file():
+            bot_page = path.with_name(path.stem + ".bot" + path.suffix)
+            if bot_page.is_file() and BOT_AGENT.search(self.headers.get("User-Agent", "")):
+                path = bot_page
             body = path.read_bytes().replace(PLACEHOLDER, self.other_origin.encode())
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")

@@ -105,8 +105,10 @@ async def audit(urls: list[str], options: AuditOptions = AuditOptions(),
                 return result
 
             pages = await asyncio.gather(*(run_one(i, u) for i, u in enumerate(urls)))
+            seen = [p.snapshot.presented for p in pages if p.snapshot and p.snapshot.presented]
             info = BrowserInfo(version=browser.version, user_agent=ua, executable=exe, headless=True,
-                               webdriver_hidden=True)
+                               webdriver_hidden=all(s.webdriver is False for s in seen),
+                               headless_visible=any(s.headless_visible for s in seen))
             run = AuditRun(tool=TOOL_NAME, version=__version__, browser=info, settings=options.settings,
                            started_at=started, finished_at=utc_now(), pages=tuple(pages))
             # the reports are written while Chromium and the driver shut down (about 0.2 s that nobody needs)

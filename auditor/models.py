@@ -269,6 +269,17 @@ class ChoiceFacts:
 
 
 @dataclass(frozen=True)
+class Presentation:
+    """How the auditor presented itself to the page, as the page's own scripts saw it (top frame): some consent
+    libraries hide their banner from automated browsers, some platforms serve bots another page."""
+
+    webdriver: bool | None = None  # navigator.webdriver
+    user_agent: str = ""  # navigator.userAgent
+    brands: tuple[str, ...] = ()  # navigator.userAgentData.brands (client hints)
+    headless_visible: bool = False  # "HeadlessChrome" anywhere the page can read it
+
+
+@dataclass(frozen=True)
 class PageSnapshot:
     """Plain facts about one loaded page, across all its frames and open shadow roots."""
 
@@ -288,6 +299,7 @@ class PageSnapshot:
     states: tuple[StateFacts, ...] = ()  # before-choice cookies, storage and requests
     choice: ChoiceFacts | None = None
     second_layer: PageSnapshot | None = None
+    presented: Presentation | None = None
 
     def form(self, frame: int, selector: str | None) -> FormInfo | None:
         return next((f for f in self.forms if f.frame == frame and f.selector == selector), None) if selector else None
@@ -359,7 +371,8 @@ class BrowserInfo:
     user_agent: str = ""
     executable: str = ""
     headless: bool = True
-    webdriver_hidden: bool = True
+    webdriver_hidden: bool = True  # every audited page read navigator.webdriver as false
+    headless_visible: bool = False  # some page could read "HeadlessChrome" (user agent or client hints)
 
 
 @dataclass(frozen=True)

@@ -563,6 +563,12 @@ function collect(opts) {
             if (r.width >= 200 && r.height >= 40) kind = 'layer';
           }
         }
+        if (kind && el.firstElementChild) {
+          // a zero-size wrapper whose visible content is itself fixed (vanilla-cookieconsent's #cc-main, many
+          // CMP roots): leave the overlay to the descendants that show something
+          const r = el.getBoundingClientRect();
+          if (r.width < 8 || r.height < 8) kind = '';
+        }
         if (kind) {
           myOvl = overlays.length;
           overlays.push({ el, kind });
@@ -801,7 +807,15 @@ function collect(opts) {
     closed_shadow_roots: closedRoots,
     collector_ms: performance.now() - t0,
     phases_ms: phases,
+    agent: opts.isTop ? agentFacts() : null,
   };
+}
+
+// What the page's scripts can read about the browser that drives it (recorded as the auditor's presentation).
+function agentFacts() {
+  let brands = [];
+  try { brands = (navigator.userAgentData && navigator.userAgentData.brands || []).map((b) => String(b.brand)); } catch (e) { brands = []; }
+  return { webdriver: navigator.webdriver === undefined ? null : !!navigator.webdriver, ua: String(navigator.userAgent || ''), brands };
 }
 
 // Where a frame's content starts inside its parent frame, and the iframe element's selector.

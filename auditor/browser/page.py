@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from importlib import resources
 
 from auditor.models import (Box, Clickable, Control, ElementRef, FormInfo, FrameSnapshot, Overlay, PageSnapshot,
+                            Presentation,
                             RequestFact, SelectOption, TextBlock)
 
 _COLLECTOR_SRC = (resources.files("auditor.browser") / "collector.js").read_text(encoding="utf-8")
@@ -247,10 +248,16 @@ async def collect_page(page, url: str, terms: str, viewport: tuple[int, int]) ->
         controls = [c if c.overlay is None else dataclasses.replace(c, overlay=new_index[c.overlay]) for c in controls]
         texts = [t if t.overlay is None else dataclasses.replace(t, overlay=new_index[t.overlay]) for t in texts]
     top = frame_snaps[0] if frame_snaps else FrameSnapshot(index=0, url=url)
+    agent = next((raw.get("agent") for f, raw, *_ in results if raw and raw.get("agent")), None)
+    presented = None
+    if agent:
+        ua, brands = str(agent.get("ua", "")), tuple(str(b) for b in agent.get("brands") or ())
+        presented = Presentation(webdriver=agent.get("webdriver"), user_agent=ua, brands=brands,
+                                 headless_visible="headless" in (ua + " " + " ".join(brands)).lower())
     return PageSnapshot(
         url=url, final_url=page.url, title=top.title, lang=top.lang, viewport=viewport, frames=tuple(frame_snaps),
         controls=tuple(controls), texts=tuple(texts), overlays=tuple(overlays), forms=tuple(forms),
-        collected_at=utc_now())
+        collected_at=utc_now(), presented=presented)
 
 
 def _pick_action(actions: list[dict]) -> dict | None:

@@ -49,6 +49,7 @@ def page_dict(p: PageResult) -> dict[str, Any]:
         "findings": [finding_dict(f, p) for f in p.findings],
         "banner": banner_dict(p),
         "consent_evidence": evidence_dict(p),
+        "presented_as": to_dict(p.snapshot.presented) if p.snapshot and p.snapshot.presented else None,
     }
 
 
