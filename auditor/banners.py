@@ -17,6 +17,7 @@ measured facts (see :func:`prominence`).
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import math
 
@@ -36,16 +37,20 @@ REVIEW_CATEGORIES = ("cookie_notice", "tracking", "advertising", "sharing", "nec
 def button_kind(ctx: CheckContext, text: str) -> str:
     """accept | reject | settings | save | acknowledge | close | other."""
     kind = classify_button(ctx, text)
-    if kind in ("other", "settings") and ctx.lexicon.has("save", text) and not ctx.lexicon.has("accept", text):
-        return "save"
-    if kind == "accept" and ctx.lexicon.has("save", text) and not _accepts_all(ctx, text):
-        return "save"  # "Accept selected", "Auswahl erlauben": stores the choices as they stand
+    if kind in ("other", "settings", "accept") and ctx.lexicon.has("save", text) and not _accepts_all(text):
+        return "save"  # "Save", "Accept selected", "Auswahl erlauben": stores the choices as they stand
     return kind
 
 
-def _accepts_all(ctx: CheckContext, text: str) -> bool:
+_ALL_WORDS = frozenset(("all", "alle", "tout", "tous", "toutes", "todo", "todos", "todas", "tutti", "tutte", "tutto",
+                        "everything", "alles"))
+_ALL_CJK = ("すべて", "全て", "全部", "所有")
+
+
+def _accepts_all(text: str) -> bool:
+    """Does a label speak of everything ("Accept all and save")? Whole words: "Allow selection" does not."""
     t = text.lower()
-    return any(w in t for w in ("all", "alle", "tout", "tous", "todo", "todas", "tutti", "tutto", "todos", "すべて", "全部"))
+    return bool(_ALL_WORDS.intersection(re.findall(r"\w+", t))) or any(w in t for w in _ALL_CJK)
 
 
 def prominence(b: Clickable) -> tuple[float, dict]:
@@ -59,11 +64,17 @@ def prominence(b: Clickable) -> tuple[float, dict]:
       A filled and an outlined button of one size differ by at most 1.5x;
     - legibility: text contrast against the button's effective background, capped at 7, over 7;
     - reachability: 0.2 when ``elementFromPoint`` at its centre hits something else (covered).
+    Colours are taken as rendered: a button faded with CSS ``opacity`` is composited over what is behind it.
     """
     box = b.ref.box
     area = (box.width * box.height) if box else 0.0
-    fill = contrast(blend(b.background, b.backdrop), b.backdrop) if b.background[3] > 0 else 1.0
-    text_contrast = contrast(b.color, b.effective_background)
+    o = max(0.0, min(1.0, b.opacity))
+    face = blend(b.background, b.backdrop) if b.background[3] > 0 else b.backdrop
+    face = blend((*face[:3], o), b.backdrop)  # the button's fill as rendered
+    fill = contrast(face, b.backdrop) if b.background[3] > 0 else 1.0
+    ink = blend(b.color, b.effective_background)
+    ink = blend((*ink[:3], o), blend((*b.effective_background[:3], o), b.backdrop))  # its text as rendered
+    text_contrast = contrast(ink, blend((*b.effective_background[:3], o), b.backdrop))
     font = (b.font_size or 14) / 14 * (1.15 if b.font_weight >= 600 else 1.0)
     link_like = is_link_like(b, fill)
     emphasis = (0.5 if link_like else 1.0) + 0.5 * min(max(fill - 1, 0) / 3, 1.0)
@@ -74,7 +85,7 @@ def prominence(b: Clickable) -> tuple[float, dict]:
         "area": round(area), "font_size": b.font_size, "font_weight": b.font_weight,
         "fill_contrast": round(fill, 2), "text_contrast": round(text_contrast, 2),
         "border": b.border_width > 0, "underline": b.underline, "link_like": link_like,
-        "hit": b.hit, "score": round(score, 1),
+        "hit": b.hit, "opacity": round(o, 2), "score": round(score, 1),
     }
     return score, facts
 

@@ -98,7 +98,9 @@ def is_consent_notice(ctx: CheckContext, overlay: Overlay) -> bool:
         return False
     if not lex.has("cookie_notice", text):
         return False
-    if overlay.inputs and lex.has("newsletter_popup", text) and not lex.has("tracking", text):
+    # an e-mail sign-up popup ("10% off your first order ... marketing emails ... privacy policy") is not a
+    # consent banner unless it speaks of cookies or similar technologies itself
+    if overlay.inputs and lex.has("newsletter_popup", text) and not lex.has("cookie_word", text):
         return False
     return True
 

@@ -19,6 +19,13 @@ def non_essential_cookies(ctx: CheckContext, cookies: tuple[CookieFact, ...]) ->
     return out
 
 
+def unclassified_cookies(ctx: CheckContext, cookies: tuple[CookieFact, ...]) -> list[dict]:
+    """Cookies the tracker list does not know: listed for a human to judge, never a finding on their own."""
+    trackers = load(ctx.tracker_files)
+    return [{"name": c.name, "domain": c.domain, "http_only": c.http_only, "expires": c.expires}
+            for c in cookies if trackers.cookie(c.name).category == "unknown"]
+
+
 def tracker_requests(ctx: CheckContext, requests: tuple[RequestFact, ...]) -> list[dict]:
     trackers = load(ctx.tracker_files)
     out = []

@@ -136,6 +136,7 @@ class Clickable:
     visible: bool = True
     hit: bool = True  # elementFromPoint at its centre lands on it
     backdrop: RGBA = (255.0, 255.0, 255.0, 1.0)  # the effective background behind it (its parent's)
+    opacity: float = 1.0  # CSS opacity relative to the overlay it sits in
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,10 @@ class Overlay:
     inputs: int = 0  # text/email inputs inside (a sign-up or newsletter form)
     background: RGBA = (255.0, 255.0, 255.0, 1.0)  # its effective background colour
     aria_hidden: bool = False
+    fields: tuple[tuple[str, int], ...] = ()  # the fields inside by type, as FormInfo.fields (popups without a <form>)
+
+    def count(self, *types: str) -> int:
+        return sum(n for t, n in self.fields if t in types)
 
 
 @dataclass(frozen=True)

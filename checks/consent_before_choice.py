@@ -41,7 +41,7 @@ Load analytics and advertising tags only after the person accepted their categor
 
 from __future__ import annotations
 
-from auditor.consent_evidence import banner_ref, non_essential_cookies, tracker_requests
+from auditor.consent_evidence import banner_ref, non_essential_cookies, tracker_requests, unclassified_cookies
 from auditor.models import PageSnapshot
 from auditor.registry import CheckContext, Hit, NotApplicable, check
 
@@ -70,4 +70,5 @@ def consent_before_choice(page: PageSnapshot, ctx: CheckContext):
         element=ref,
         message=f"Tracking starts {where}: {' and '.join(what)}",
         text=", ".join(c["name"] for c in cookies[:10]), confidence="high",
-        details=(("phase", "before-choice"), ("read_at", before.at), ("cookies", cookies), ("requests", requests)))
+        details=(("phase", "before-choice"), ("read_at", before.at), ("cookies", cookies), ("requests", requests),
+                 ("unclassified_cookies", unclassified_cookies(ctx, before.cookies))))

@@ -184,7 +184,11 @@ def _assumed_purpose(page: PageSnapshot, ctx: CheckContext, t) -> tuple[str, str
 
 
 def _newsletter_form(page: PageSnapshot, t) -> bool:
+    """The statement belongs to an e-mail sign-up: its form, or (for popups built without a <form>) the overlay
+    it sits in, asks for an e-mail address and at most one more text field, and no password or card."""
     form = page.form(t.ref.frame, t.form) or page.form(t.ref.frame, t.action_form)
+    if form is None and t.overlay is not None and 0 <= t.overlay < len(page.overlays):
+        form = page.overlays[t.overlay]
     if form is None:
         return False
     return form.count("email") >= 1 and form.count("password", "card") == 0 and form.count("text", "tel", "email") <= 2

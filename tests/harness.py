@@ -89,6 +89,7 @@ class PageOutcome:
     annotations: list = field(default_factory=list)
     # (check, message, annotation or None, verdict) per finding
     findings: list = field(default_factory=list)
+    choice: str = ""  # what the auditor's refusal did, for diagnosing a missed choice-ignored
 
     def problems(self, checks: set[str] | None = None) -> list[str]:
         out = []
@@ -106,7 +107,8 @@ class PageOutcome:
                 if checks and check not in checks:
                     continue
                 if not ann.hits.get(check):
-                    out.append(f"missed: {check} @ {ann.html[:140]}")
+                    out.append(f"missed: {check} @ {ann.html[:140]}"
+                               + (f" [{self.choice}]" if check == "choice-ignored" and self.choice else ""))
         return out
 
 
@@ -147,7 +149,12 @@ async def _inspect(page, result, outcomes: dict):
             ann.hits[f.check] = ann.hits.get(f.check, 0) + 1
         verdict = "tp" if ann is not None and f.check in ann.fail else "fp"
         outcome.findings.append((f.check, f.message, ann, verdict))
-    del snapshot
+    choice = snapshot.choice if snapshot is not None else None
+    if choice is not None:  # shown with a missed network finding: what the refusal did
+        outcome.choice = (f"refusal: {choice.action} {choice.button!r} clicked={choice.clicked} "
+                          f"error={choice.error or None} banner_returned={choice.banner_returned} "
+                          + " ".join(f"{s.phase}: {len(s.cookies)} cookies, {len(s.requests)} requests"
+                                     for s in choice.states))
     outcomes[path] = outcome
 
 

@@ -133,6 +133,18 @@ function blend(top, bottom) {
   return [ch(0), ch(1), ch(2), a];
 }
 
+// A CSS gradient as one colour: the mean of its colour stops (computed styles spell them rgb()/rgba()); text
+// is judged against the gradient's average rather than whatever lies under the element.
+function gradientColour(bgImage) {
+  const stops = bgImage.match(/rgba?\([^)]*\)/g);
+  if (!stops || !stops.length) return null;
+  const cs = stops.map(parseColor);
+  const a = cs.reduce((t, c) => t + c[3], 0) / cs.length;
+  if (a <= 0) return null;
+  const ch = (i) => cs.reduce((t, c) => t + c[i] * c[3], 0) / (a * cs.length);
+  return [ch(0), ch(1), ch(2), a];
+}
+
 // The colour actually behind an element: its own and its ancestors' backgrounds composited, white canvas last.
 const BG = new Map();  // element -> { color, uncertain }: the backgrounds behind it, blended (per run)
 
@@ -146,8 +158,11 @@ function effectiveBackground(el) {
   try { st = getComputedStyle(el); } catch (e) { st = null; }
   if (!st) r = { color: [255, 255, 255, 1], uncertain: false };
   else {
-    const image = !!st.backgroundImage && st.backgroundImage !== 'none';
-    const c = parseColor(st.backgroundColor);
+    const bgImage = st.backgroundImage || 'none';
+    const image = bgImage !== 'none' && /url\(/.test(bgImage);  // a picture: its colours are unknown
+    const gradient = bgImage !== 'none' && !image ? gradientColour(bgImage) : null;
+    let c = parseColor(st.backgroundColor);
+    if (gradient) c = c[3] > 0 ? blend(gradient, c) : gradient;
     if (c[3] >= 1) r = { color: c, uncertain: image };
     else {
       const under = effectiveBackground(composedParent(el));
@@ -442,7 +457,7 @@ function clickablesIn(el, ref) {
       if (cx >= 0 && cy >= 0 && cx < vw && cy < vh) {
         let h = document.elementFromPoint(cx, cy);
         while (h && h.shadowRoot) { const inner = h.shadowRoot.elementFromPoint(cx, cy); if (!inner || inner === h) break; h = inner; }
-        hit = !!h && (h === c || c.contains(h) || (h.getRootNode().host && c.contains(h.getRootNode().host)));
+        hit = !!h && (h === c || c.contains(h) || !!(h.getRootNode().host && c.contains(h.getRootNode().host)));
       }
     }
     const name = norm(c.getAttribute('aria-label') || '') || visibleText(c, 200) || norm(c.value || '') || norm(c.getAttribute('title') || '');
@@ -454,11 +469,25 @@ function clickablesIn(el, ref) {
       effective_background: effectiveBackground(c).color, border_width: bw,
       backdrop: effectiveBackground(composedParent(c)).color,
       underline: (cs.textDecorationLine || cs.textDecoration || '').includes('underline'), visible: cvis, hit,
+      // faded on purpose ("looks disabled"): its opacity relative to the banner it sits in
+      opacity: Math.min(1, effectiveOpacity(c) / Math.max(effectiveOpacity(el), 0.01)),
     };
   });
 }
 
 // ---------------------------------------------------------------- text candidates
+
+// A block whose words all belong to the buttons inside it (a button row) holds no text of its own.
+function onlyButtonLabels(block, text) {
+  const buttons = block.querySelectorAll('button, [role=button], input[type=submit], input[type=button]');
+  if (!buttons.length) return false;
+  let rest = text;
+  for (const x of buttons) {
+    const label = norm(x.innerText || x.value || '');
+    if (label) rest = rest.replace(label, ' ');
+  }
+  return rest.replace(/[\s\p{P}\p{S}]/gu, '').length < 3;
+}
 
 // The lexicon's term index (Lexicon.js_matcher): does a text contain any term? Texts are normalised like the
 // Python side (NFKD, marks removed, NFKC, lower case) and compared as runs of letters and digits.
@@ -688,6 +717,7 @@ function collect(opts) {
     try {
       const text = inlineText(b, 3000);
       if (!text || !isCandidate(text)) continue;
+      if (onlyButtonLabels(b, text)) continue;  // "Accept all  Necessary only": labels, not agreement text
       // the element that holds most of the text carries the style
       let carrier = b, best = ownDirectText(b).length;
       const inner = b.getElementsByTagName('*');
@@ -751,12 +781,15 @@ function collect(opts) {
       const box = boxOf(el);
       const visible = !!box && box.width >= 8 && box.height >= 8 && isRendered(el, st) && effectiveOpacity(el) > 0.05;
       const clickables = clickablesIn(el, ref);
-      let inputs = 0;
-      try { inputs = el.querySelectorAll('input[type=email], input[type=text], input[type=password], input[type=tel], input:not([type])').length; } catch (e) { inputs = 0; }
+      let inputs = 0, fields = {};
+      try {
+        fields = fieldCounts(el);
+        inputs = ['email', 'text', 'password', 'tel'].reduce((n, t) => n + (fields[t] || 0), 0);
+      } catch (e) { inputs = 0; }
       return {
         ref: ref(el, visibleText(el, maxText)), text: visibleText(el, 3000), kind: o.kind,
         background: effectiveBackground(el).color, aria_hidden: el.getAttribute('aria-hidden') === 'true',
-        z_index: parseInt(st.zIndex, 10) || 0, visible, clickables, inputs, frame_element: el.localName === 'iframe',
+        z_index: parseInt(st.zIndex, 10) || 0, visible, clickables, inputs, fields, frame_element: el.localName === 'iframe',
       };
     } catch (e) {
       return null;
@@ -767,14 +800,7 @@ function collect(opts) {
   // what each form asks for: a newsletter box (one email field) is not an account signup (a password)
   const outForms = forms.map((f) => {
     try {
-      const fields = {};
-      f.querySelectorAll('input, select, textarea').forEach((i) => {
-        let t = i.localName === 'input' ? (i.type || 'text').toLowerCase() : i.localName;
-        if (t === 'hidden' || t === 'submit' || t === 'button' || t === 'image' || t === 'reset') return;
-        if (/^cc-/.test(i.getAttribute('autocomplete') || '')) t = 'card';
-        fields[t] = (fields[t] || 0) + 1;
-      });
-      return { selector: selectorOf(f), fields };
+      return { selector: selectorOf(f), fields: fieldCounts(f) };
     } catch (e) { return null; }
   }).filter(Boolean);
 
@@ -809,6 +835,18 @@ function collect(opts) {
     phases_ms: phases,
     agent: opts.isTop ? agentFacts() : null,
   };
+}
+
+// The kinds of field under an element (type -> count; ``card`` for payment-card fields).
+function fieldCounts(root) {
+  const fields = {};
+  root.querySelectorAll('input, select, textarea').forEach((i) => {
+    let t = i.localName === 'input' ? (i.type || 'text').toLowerCase() : i.localName;
+    if (t === 'hidden' || t === 'submit' || t === 'button' || t === 'image' || t === 'reset') return;
+    if (/^cc-/.test(i.getAttribute('autocomplete') || '')) t = 'card';
+    fields[t] = (fields[t] || 0) + 1;
+  });
+  return fields;
 }
 
 // What the page's scripts can read about the browser that drives it (recorded as the auditor's presentation).

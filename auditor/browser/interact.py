@@ -82,7 +82,8 @@ async def element_handle(page, snapshot: PageSnapshot, ref):
     for part in ref.selector.split(" >> "):
         loc = frame.locator(part) if loc is None else loc.locator(part)
     try:
-        return await loc.first.element_handle(timeout=2000)
+        # normally attached at once; the margin is for a heavily loaded machine (a missed click loses the case)
+        return await loc.first.element_handle(timeout=8000)
     except Exception:
         return None
 
@@ -92,7 +93,7 @@ async def click(page, snapshot: PageSnapshot, button: BannerButton) -> bool:
     if el is None:
         return False
     try:
-        await el.click(timeout=3000)
+        await el.click(timeout=5000)
         return True
     except Exception:
         try:  # covered by a transparent layer: a person's click lands the same way a DOM click does
@@ -100,6 +101,10 @@ async def click(page, snapshot: PageSnapshot, button: BannerButton) -> bool:
             return True
         except Exception:
             return False
+
+
+#: button kinds that make a banner ask for a choice (after a reload: the banner came back)
+ASKS = ("accept", "reject", "acknowledge")
 
 
 async def refuse(page, network, snapshot: PageSnapshot, banner: Banner, settle, collect, find, shoot) -> ChoiceFacts:
@@ -168,7 +173,10 @@ async def refuse(page, network, snapshot: PageSnapshot, banner: Banner, settle, 
     again = await read_state(page, network, "after-reload", t_reload)
     returned = False
     try:
-        returned = any(b.state == "understood" for b in find(await collect(1)).banners)
+        # asking again means offering the choice again; a small "manage consent" tab that only reopens the
+        # settings is the easy withdrawal GDPR Art. 7(3) asks for, not nagging
+        returned = any(b.state == "understood" and any(x.kind in ASKS for x in b.buttons)
+                       for b in find(await collect(1)).banners)
     except Exception:
         pass
     return ChoiceFacts(action=action, button=text, banner=banner.ref, clicked=True, at=at, unticked=unticked,

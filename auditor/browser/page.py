@@ -190,7 +190,8 @@ async def collect_page(page, url: str, terms: str, viewport: tuple[int, int]) ->
                 ref=_ref(o["ref"], i, dx, dy), text=o.get("text", ""), kind=o.get("kind", "fixed"),
                 z_index=int(o.get("z_index", 0)), visible=bool(o.get("visible")), inputs=int(o.get("inputs", 0)),
                 clickables=tuple(_clickable(c, i, dx, dy) for c in o.get("clickables", [])),
-                background=_rgba(o.get("background") or (255, 255, 255, 1)), aria_hidden=bool(o.get("aria_hidden"))))
+                background=_rgba(o.get("background") or (255, 255, 255, 1)), aria_hidden=bool(o.get("aria_hidden")),
+                fields=tuple(sorted((str(k), int(v)) for k, v in (o.get("fields") or {}).items()))))
         g = lambda k: local_to_global.get(k) if k is not None and k >= 0 else None  # noqa: E731
         for fr in raw.get("iframes", []):
             if fr.get("overlay", -1) >= 0:
@@ -275,7 +276,7 @@ def _clickable(c: dict, frame: int, dx: float, dy: float) -> Clickable:
         color=_rgba(c.get("color")), background=_rgba(c.get("background")),
         effective_background=_rgba(c.get("effective_background")), border_width=float(c.get("border_width", 0)),
         underline=bool(c.get("underline")), visible=bool(c.get("visible")), hit=bool(c.get("hit", True)),
-        backdrop=_rgba(c.get("backdrop") or (255, 255, 255, 1)))
+        backdrop=_rgba(c.get("backdrop") or (255, 255, 255, 1)), opacity=float(c.get("opacity", 1.0)))
 
 
 def _absorb_frame(overlay: Overlay, child: int, frame, results) -> Overlay:

@@ -60,7 +60,7 @@ class TrackerList:
             if (host == h or host.endswith("." + h)) and path.startswith(p):
                 return Match(vendor, cat, h + p)
         for p, vendor, cat in self.paths:
-            if p in path:
+            if _path_matches(parts.path, path, p):
                 return Match(vendor, cat, p)
         return None
 
@@ -101,3 +101,19 @@ def site_of(host: str) -> str:
     if len(labels[-1]) == 2 and labels[-2] in ("co", "com", "net", "org", "gov", "ac", "ne", "or", "go", "edu"):
         return ".".join(labels[-3:])
     return ".".join(labels[-2:])
+
+
+def _path_matches(path: str, path_query: str, pattern: str) -> bool:
+    """A path rule matches whole path segments: ``/analytics.js`` matches ``/lib/analytics.js`` but not
+    ``/demo/analytics.json``; a rule with a query (``/tr?id=``) matches from the path into the query; a rule
+    ending in ``-`` or ``=`` (``/hotjar-``) is a prefix of the segment."""
+    hay = path_query if "?" in pattern else path
+    start = hay.find(pattern)
+    while start >= 0:
+        if "?" in pattern and start > len(path):
+            return False  # only inside the query string
+        end = start + len(pattern)
+        if pattern[-1] in "-=/?" or end == len(hay) or hay[end] in "/?#&;":
+            return True
+        start = hay.find(pattern, start + 1)
+    return False

@@ -53,3 +53,56 @@ SPECS = {s.id: s for s in discover()}
 
 def run(check_id: str, snap: PageSnapshot, ctx: CheckContext = CTX):
     return run_check(SPECS[check_id], snap, ctx, debug=True)
+
+
+# --------------------------------------------------------------------------- banners and consent journeys
+
+from auditor.models import ChoiceFacts, Clickable, CookieFact, RequestFact, StateFacts  # noqa: E402
+
+WHITE = (255.0, 255.0, 255.0, 1.0)
+TRANSPARENT = (0.0, 0.0, 0.0, 0.0)
+
+
+def styled_button(t: str, width: float = 200.0, height: float = 40.0, *, fill=None, color=(0.0, 0.0, 0.0, 1.0),
+                  border: float = 0.0, backdrop=WHITE, **kw) -> Clickable:
+    """A banner clickable of a measured size: ``fill`` is its own background colour (None: none, like a link)."""
+    kw.setdefault("tag", "button" if fill is not None or border else "a")
+    kw.setdefault("font_size", 14.0)
+    kw.setdefault("effective_background", fill if fill is not None else backdrop)
+    return Clickable(ref=ref(t, Box(0, 0, width, height)), text=t, color=color,
+                     background=fill if fill is not None else TRANSPARENT, border_width=border, backdrop=backdrop, **kw)
+
+
+def styled_overlay(t: str, clickables, **kw) -> Overlay:
+    """Like :func:`overlay`, with clickables built by the caller (see :func:`styled_button`)."""
+    kw.setdefault("kind", "fixed")
+    return Overlay(ref=ref(t, Box(0, 700, 1280, 100)), text=t, clickables=tuple(clickables), **kw)
+
+
+def cookie(name: str, domain: str = ".shop.example", **kw) -> CookieFact:
+    return CookieFact(name=name, domain=domain, **kw)
+
+
+def request(url: str, **kw) -> RequestFact:
+    kw.setdefault("resource_type", "script")
+    kw.setdefault("frame_url", "https://shop.example/")
+    return RequestFact(url=url, **kw)
+
+
+def phase_state(phase: str, cookies=(), requests=(), at: str = "2026-01-01T10:00:05Z") -> StateFacts:
+    """Cookies and requests at one moment of a consent journey (before-choice | after-refusal | after-reload)."""
+    return StateFacts(phase=phase, at=at, cookies=tuple(cookies), requests=tuple(requests))
+
+
+def refusal(states=(), clicked: bool = True, button: str = "Reject all", **kw) -> ChoiceFacts:
+    """What happened after the auditor refused consent (a ChoiceFacts)."""
+    kw.setdefault("action", "reject")
+    kw.setdefault("at", "2026-01-01T10:00:06Z")
+    kw.setdefault("banner", ref("We use cookies", Box(0, 700, 1280, 100)) if clicked else None)
+    return ChoiceFacts(button=button, clicked=clicked, states=tuple(states), **kw)
+
+
+def journey(overlays=(), states=(), choice=None, **kw) -> PageSnapshot:
+    """A page with its consent journey: overlays, before-choice states and the refusal."""
+    return PageSnapshot(url="https://shop.example/", site="shop.example", overlays=tuple(overlays),
+                        states=tuple(states), choice=choice, **kw)
