@@ -114,7 +114,7 @@ def _run_scan(urls, out, json_path, html_path, fail_on, timeout, viewport, local
     def on_run(run):
         from auditor.report import html_report
         json_report.write(run, json_path)
-        html_report.write(run, html_path, out_dir, discover())
+        html_report.write(run, html_path, out_dir, discover(), cfg.tracker_files)
         out_console = Console(highlight=False, soft_wrap=True)
         console_report.show(run, out_console)
         out_console.print(f"reports: {json_path}  {html_path}", markup=False, style="dim")

@@ -20,6 +20,8 @@ def show(run: AuditRun, console: Console) -> None:
         if p.error:
             console.print(Text(f"  not audited: {p.error.kind}: {p.error.message}", style="red"))
             continue
+        if p.banner is not None:
+            console.print(Text("  " + banner_line(p), style="dim"))
         if not p.findings:
             console.print(Text("  no findings", style="green"))
             continue
@@ -36,3 +38,21 @@ def show(run: AuditRun, console: Console) -> None:
     by_sev = ", ".join(f"{n} {s}" for s in ("high", "medium", "low") if (n := sum(f.severity == s for f in fails)))
     console.print(Text(f"{len(run.pages)} page(s), {len(fails)} finding(s)" + (f" ({by_sev})" if by_sev else "")
                        + (f", {bad} page(s) not audited" if bad else ""), style="bold"))
+
+
+def banner_line(p) -> str:
+    """"banner: found (first layer: Accept all=accept, Reject all=reject); refused: clicked 'Reject all'"."""
+    report = p.banner
+    parts = []
+    for b in report.banners:
+        where = "settings layer" if b.layer == 2 else "first layer"
+        if b.state != "understood":
+            parts.append(f"{where}: needs review ({b.reason})")
+            continue
+        named = ", ".join(f"{x.text[:30]}={x.kind}" for x in b.buttons if x.kind != "other")
+        parts.append(f"{where}: {named or 'no buttons named'}")
+    line = f"banner: {report.state}" + (f" ({'; '.join(parts)})" if parts else "")
+    choice = p.snapshot.choice if p.snapshot is not None else None
+    if choice is not None:
+        line += f"; refusal: clicked {choice.button!r}" if choice.clicked else f"; refusal not made: {choice.error}"
+    return line

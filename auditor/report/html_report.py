@@ -40,6 +40,13 @@ pre{padding:6px 8px;white-space:pre-wrap;word-break:break-all;max-height:9em;ove
 details.doc{margin-top:6px;font-size:13px;color:#333}
 table.checks{border-collapse:collapse;font-size:12px;margin-top:6px}table.checks td{padding:2px 10px 2px 0}
 .ok{color:#1a7f37}
+.banner{border-top:1px solid #eee;padding:10px 0;display:grid;grid-template-columns:1fr 360px;gap:16px}
+.banner img{max-width:360px;border:1px solid #ddd;border-radius:4px}
+table.facts{border-collapse:collapse;font-size:12px;margin:4px 0 8px}
+table.facts th,table.facts td{border-bottom:1px solid #eee;padding:2px 8px 2px 0;text-align:left;vertical-align:top}
+table.facts td{word-break:break-all;max-width:520px}
+.tag{display:inline-block;border-radius:4px;padding:0 6px;font-size:11px;background:#eef}
+.tag.tracker{background:#ffe3e3}.tag.essential{background:#e3f5e8}
 """
 
 
@@ -68,7 +75,7 @@ def _finding(f: Finding, base: Path | None, specs: dict[str, CheckSpec]) -> str:
     spec = specs.get(f.check)
     fix = escape(spec.sections().get("How to fix", "")) if spec else ""
     sev = "review" if f.status == "review" else f.severity
-    details = "".join(f"<li>{escape(str(k))}: <code>{escape(str(v))}</code></li>" for k, v in f.details)
+    details = "".join(_detail(k, v) for k, v in f.details)
     return f"""<div class="finding"><div>
 <span class="sev {escape(sev)}">{escape(sev)}</span> <b>{escape(f.check)}</b>
 <span class="meta">confidence {escape(f.confidence)}</span>
@@ -80,7 +87,106 @@ def _finding(f: Finding, base: Path | None, specs: dict[str, CheckSpec]) -> str:
 </div><div>{img}</div></div>"""
 
 
-def _page(p: PageResult, base: Path | None, specs: dict[str, CheckSpec]) -> str:
+def _detail(key, value) -> str:
+    """A measured value; a list of records (cookies, requests) becomes a table."""
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, dict) for v in value):
+        return f"<li>{escape(str(key))}:{_table(list(value))}</li>"
+    return f"<li>{escape(str(key))}: <code>{escape(str(value))}</code></li>"
+
+
+def _table(rows: list[dict], limit: int = 60) -> str:
+    cols = list(dict.fromkeys(k for r in rows for k in r))
+    head = "".join(f"<th>{escape(str(c))}</th>" for c in cols)
+    body = "".join("<tr>" + "".join(f"<td>{escape(_cell(r.get(c)))}</td>" for c in cols) + "</tr>"
+                   for r in rows[:limit])
+    more = f'<tr><td colspan="{len(cols)}">… {len(rows) - limit} more</td></tr>' if len(rows) > limit else ""
+    return f'<table class="facts"><tr>{head}</tr>{body}{more}</table>'
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.0f}" if abs(v) >= 100 else f"{v:g}"
+    return str(v)[:300]
+
+
+def _crop_uri(shot: Path, box) -> str | None:
+    """The banner cut out of the full-page screenshot, in memory."""
+    if box is None:
+        return None
+    try:
+        with Image.open(shot) as img:
+            x0, y0 = max(0, int(box.x) - 8), max(0, int(box.y) - 8)
+            x1, y1 = min(img.width, int(box.x + box.width) + 8), min(img.height, int(box.y + box.height) + 8)
+            if x1 - x0 < 4 or y1 - y0 < 4:
+                return None
+            crop = img.crop((x0, y0, x1, min(y1, y0 + 1400))).convert("RGB")
+            buf = io.BytesIO()
+            crop.save(buf, "PNG")
+            return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    except OSError:
+        return None
+
+
+def _banner(p: PageResult, base: Path | None, trackers) -> str:
+    """The banner as the auditor understood it (state, buttons, picture), what the page stored and sent before
+    any choice, and what followed the auditor's refusal."""
+    report = p.banner
+    if report is None:
+        return ""
+    parts = [f'<div class="banner"><div><b>Consent banner: {escape(report.state)}</b>']
+    pic = ""
+    for b in report.banners:
+        where = "settings layer" if b.layer == 2 else "first layer"
+        why = f" ({escape(b.reason)})" if b.reason else ""
+        parts.append(f'<div class="meta">{escape(where)}, {escape(b.kind)}, {escape(b.state)}{why}: '
+                     f'<code>{escape(b.ref.selector if b.ref else "")}</code></div>')
+        if b.buttons:
+            parts.append(_table([{"button": x.text, "kind": x.kind, "prominence": x.prominence} for x in b.buttons]))
+        if not pic and b.layer == 1 and p.screenshot and base is not None:
+            uri = _crop_uri(base / p.screenshot, b.ref.box if b.ref else None)
+            pic = f'<img alt="the banner as shown" src="{uri}">' if uri else ""
+    snap = p.snapshot
+    if snap is not None:
+        states = list(snap.states) + (list(snap.choice.states) if snap.choice else [])
+        if snap.choice is not None:
+            c = snap.choice
+            outcome = ("clicked " + repr(c.button)) if c.clicked else "not made"
+            extra = f"; {c.error}" if c.error else ""
+            back = "; the banner came back after a reload" if c.banner_returned else ""
+            parts.append(f'<p>Refusal in a fresh browser ({escape(c.action)}): {escape(outcome)} at '
+                         f'{escape(c.at)}{escape(extra)}{escape(back)}</p>')
+            if c.screenshot and base is not None and not pic:
+                uri = _data_uri(base / c.screenshot)
+                pic = f'<img alt="the banner at the moment of the choice" src="{uri}">' if uri else ""
+        for st in states:
+            cookies = [{"name": k.name, "domain": k.domain, "kind": _cookie_kind(trackers, k.name),
+                        "httpOnly": k.http_only, "expires": k.expires} for k in st.cookies]
+            reqs = [{"url": r.url, "tracker": _request_kind(trackers, r.url), "type": r.resource_type,
+                     "frame": r.frame_url, "at": r.at} for r in st.requests]
+            reqs.sort(key=lambda r: r["tracker"] == "")
+            parts.append(f'<details class="doc"><summary>{escape(st.phase)} (read {escape(st.at)}): '
+                         f'{len(cookies)} cookie(s), {len(st.storage)} storage item(s), {len(reqs)} request(s)'
+                         f'</summary>{_table(cookies) if cookies else ""}{_table(reqs) if reqs else ""}</details>')
+        if snap.presented is not None:
+            pr = snap.presented
+            parts.append(f'<div class="meta">presented as: webdriver {escape(str(pr.webdriver))}, '
+                         f'user agent {escape(pr.user_agent)}, brands {escape(", ".join(pr.brands))}</div>')
+    parts.append(f"</div><div>{pic}</div></div>")
+    return "".join(parts)
+
+
+def _cookie_kind(trackers, name: str) -> str:
+    return trackers.cookie(name).category if trackers is not None else ""
+
+
+def _request_kind(trackers, url: str) -> str:
+    m = trackers.request(url) if trackers is not None else None
+    return f"{m.vendor} ({m.category})" if m else ""
+
+
+def _page(p: PageResult, base: Path | None, specs: dict[str, CheckSpec], trackers=None) -> str:
     thumb = ""
     if p.screenshot and base is not None:
         uri = _data_uri(base / p.screenshot, thumb=True)
@@ -96,28 +202,31 @@ def _page(p: PageResult, base: Path | None, specs: dict[str, CheckSpec]) -> str:
 <h2>{escape(p.title or p.url)}</h2>
 <div class="meta">{escape(p.url)}{' → ' + escape(p.final_url) if p.final_url and p.final_url != p.url else ''}
 {' · HTTP ' + escape(str(p.status)) if p.status else ''} · {escape(p.started_at)}</div>
-{err}<table class="checks">{checks}</table>{findings}<div style="clear:both"></div></section>"""
+{err}<table class="checks">{checks}</table>{_banner(p, base, trackers)}{findings}<div style="clear:both"></div></section>"""
 
 
-def render(run: AuditRun, base: Path | None, specs: tuple[CheckSpec, ...] = ()) -> str:
+def render(run: AuditRun, base: Path | None, specs: tuple[CheckSpec, ...] = (), tracker_files=()) -> str:
+    from auditor.trackers import load
     by_id = {s.id: s for s in specs}
+    trackers = load(tuple(tracker_files))
     fails = [f for p in run.pages for f in p.findings if f.status == "fail"]
     stats = [("pages", len(run.pages)), ("pages not audited", sum(1 for p in run.pages if p.error)),
              ("findings", len(fails))] + [(f"{s} severity", sum(1 for f in fails if f.severity == s))
                                           for s in ("high", "medium", "low")]
     stat_html = "".join(f'<div class="stat"><b>{n}</b>{escape(k)}</div>' for k, n in stats)
-    pages = "".join(_page(p, base, by_id) for p in run.pages)
+    pages = "".join(_page(p, base, by_id, trackers) for p in run.pages)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <title>consent-auditor report</title><style>{CSS}</style></head><body>
 <header><h1>consent-auditor report</h1>
 <p>{escape(run.tool)} {escape(run.version)} · Chromium {escape(run.browser.version)} · UA {escape(run.browser.user_agent)}
+· navigator.webdriver {'hidden' if run.browser.webdriver_hidden else 'visible'}
 · viewport {run.settings.viewport[0]}×{run.settings.viewport[1]} · locale {escape(run.settings.locale)}
 · {escape(run.started_at)} → {escape(run.finished_at)}</p></header>
 <main><div class="summary">{stat_html}</div>{pages}</main></body></html>"""
 
 
-def write(run: AuditRun, path: Path, base: Path | None, specs: tuple[CheckSpec, ...] = ()) -> Path:
+def write(run: AuditRun, path: Path, base: Path | None, specs: tuple[CheckSpec, ...] = (), tracker_files=()) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(run, base, specs), encoding="utf-8")
+    path.write_text(render(run, base, specs, tracker_files), encoding="utf-8")
     return path
