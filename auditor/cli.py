@@ -124,31 +124,119 @@ def _run_scan(urls, out, json_path, html_path, fail_on, timeout, viewport, local
 
 
 def exit_code_for(run, fail_on: str) -> ExitCode:
-    """3 when a page could not be audited, else 1 when a finding is at or above --fail-on, else 0."""
-    if any(p.error for p in run.pages):
+    """3 when a page could not be audited or a flow did not finish, else 1 when a finding is at or above
+    --fail-on, else 0."""
+    if any(p.error for p in run.pages) or any(not fl.complete for fl in run.flows):
         return ExitCode.TARGET_FAILED
     floor = SEVERITY_RANK[fail_on]
-    if any(f.status == "fail" and SEVERITY_RANK.get(f.severity, 0) >= floor for p in run.pages for f in p.findings):
+    every = [f for p in run.pages for f in p.findings] + [f for fl in run.flows for f in fl.findings]
+    if any(f.status == "fail" and SEVERITY_RANK.get(f.severity, 0) >= floor for f in every):
         return ExitCode.FINDINGS
     return ExitCode.OK
+
+
+def _run_flows(files, base, out, json_path, html_path, fail_on, timeout, viewport, locale, browser, config,
+               quiet_ms, settle_cap_ms, concurrency, debug, evidence, trace) -> ExitCode:
+    from auditor.config import load_config
+    from auditor.engine import AuditOptions, browser_session, browser_info
+    from auditor.flows.identity import make_identity
+    from auditor.flows.spec import FlowError, load_flow
+    from auditor.models import AuditRun, RunSettings
+    from auditor.report import console as console_report
+    from auditor.report import json_report
+    from auditor.engine import utc_now
+    from auditor import TOOL_NAME
+
+    if fail_on not in SEVERITY_RANK:
+        raise UsageError(f"--fail-on: expected high, medium or low, got {fail_on!r}")
+    if timeout <= 0:
+        raise UsageError("--timeout must be positive")
+    if base is not None and not re.match(r"^https?://[^/]+", base):
+        raise UsageError(f"--base {base!r}: expected an http(s) origin such as http://127.0.0.1:8000")
+    flows = []
+    for f in files:  # every file is read and checked before a browser starts
+        try:
+            flows.append(load_flow(f, base))
+        except FlowError as exc:
+            raise UsageError(str(exc)) from None
+    vp = parse_viewport(viewport)
+    cfg = load_config(config)
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = Path(json_path) if json_path else out_dir / "report.json"
+    html_path = Path(html_path) if html_path else out_dir / "report.html"
+    settings = RunSettings(viewport=vp, locale=locale, timeout=timeout, quiet_ms=quiet_ms,
+                           settle_cap_ms=settle_cap_ms, fail_on=fail_on,
+                           command=" ".join(["auditor"] + sys.argv[1:]), interact=False)
+    options = AuditOptions(settings=settings, config=cfg, browser_path=browser, out_dir=out_dir,
+                           concurrency=concurrency, debug=debug, evidence=evidence)
+    secrets = {s for fl in flows for s in make_identity(fl.locale or locale, fl.seed).secrets()}
+    trace_dir = out_dir / "traces" if trace else None
+
+    async def main():
+        from auditor.flows.runner import walk
+        started = utc_now()
+        async with browser_session(options) as shared:
+            async def one(i, fl):
+                async with shared.semaphore:
+                    result = await walk(shared, fl, i + 1, trace_dir)
+                new = sum(1 for f in result.findings if f.status == "fail")
+                state = "complete" if result.complete else f"incomplete: {result.error}"
+                err.print(f"[flow {i + 1}/{len(flows)}] {fl.name}: {len(result.steps) - 1} step(s), {new} finding(s); "
+                          f"{state}", markup=False, style="dim" if result.complete else "red")
+                return result
+            results = await asyncio.gather(*(one(i, fl) for i, fl in enumerate(flows)))
+            pages = [st.page for r in results for st in r.steps if st.page is not None]
+            return AuditRun(tool=TOOL_NAME, version=__version__, browser=browser_info(shared, pages),
+                            settings=settings, started_at=started, finished_at=utc_now(), flows=tuple(results))
+
+    run = asyncio.run(main())
+    from auditor.registry import discover
+    from auditor.report import html_report
+    json_report.write(run, json_path)
+    html_report.write(run, html_path, out_dir, discover(), cfg.tracker_files)
+    for path in (json_path, html_path):  # belt and braces: no secret of the test identity in any report
+        _redact(path, secrets)
+    out_console = Console(highlight=False, soft_wrap=True)
+    console_report.show(run, out_console)
+    out_console.print(f"reports: {json_path}  {html_path}", markup=False, style="dim")
+    return exit_code_for(run, fail_on)
+
+
+def _redact(path: Path, secrets: set[str]) -> None:
+    text = path.read_text(encoding="utf-8")
+    clean = text
+    for s in sorted(secrets, key=len, reverse=True):
+        if len(s) >= 4:
+            clean = clean.replace(s, "•" * 8)
+    if clean != text:
+        path.write_text(clean, encoding="utf-8")
+
+
+# options shared by scan and flow
+OUT = typer.Option("auditor-out", "--out", help="Folder for screenshots, snapshots, traces and reports.")
+JSON_PATH = typer.Option(None, "--json", help="JSON report path (default OUT/report.json).")
+HTML_PATH = typer.Option(None, "--html", help="HTML report path (default OUT/report.html).")
+FAIL_ON = typer.Option("low", "--fail-on", help="Lowest severity that makes the exit code 1.")
+TIMEOUT = typer.Option(30.0, "--timeout", help="Seconds a page may take to load.")
+BROWSER = typer.Option(None, "--browser", help="Chromium executable (or AUDITOR_BROWSER).")
+CONFIG = typer.Option(None, "--config", help="TOML file with [thresholds] and [lexicon].")
+QUIET_MS = typer.Option(200, "--quiet-ms", help="A page is settled after this long without change.")
+SETTLE_CAP_MS = typer.Option(6000, "--settle-cap-ms", help="Wait at most this long for a page to settle.")
+EVIDENCE = typer.Option(True, "--evidence/--no-evidence", help="Write screenshots and crops.")
 
 
 @app.command()
 def scan(
     urls: List[str] = typer.Argument(..., help="Pages to audit (http/https URLs or local HTML files)."),
-    out: str = typer.Option("auditor-out", "--out", help="Folder for screenshots, snapshots and reports."),
-    json_path: Optional[str] = typer.Option(None, "--json", help="JSON report path (default OUT/report.json)."),
-    html_path: Optional[str] = typer.Option(None, "--html", help="HTML report path (default OUT/report.html)."),
-    fail_on: str = typer.Option("low", "--fail-on", help="Lowest severity that makes the exit code 1."),
-    timeout: float = typer.Option(30.0, "--timeout", help="Seconds a page may take to load."),
+    out: str = OUT, json_path: Optional[str] = JSON_PATH, html_path: Optional[str] = HTML_PATH,
+    fail_on: str = FAIL_ON, timeout: float = TIMEOUT,
     viewport: str = typer.Option("1280x800", "--viewport", help="Window size WIDTHxHEIGHT."),
     locale: str = typer.Option("en-US", "--locale", help="Browser locale (Accept-Language, navigator.language)."),
-    browser: Optional[str] = typer.Option(None, "--browser", help="Chromium executable (or AUDITOR_BROWSER)."),
-    config: Optional[str] = typer.Option(None, "--config", help="TOML file with [thresholds] and [lexicon]."),
-    quiet_ms: int = typer.Option(200, "--quiet-ms", help="A page is settled after this long without change."),
-    settle_cap_ms: int = typer.Option(6000, "--settle-cap-ms", help="Wait at most this long for a page to settle."),
+    browser: Optional[str] = BROWSER, config: Optional[str] = CONFIG, quiet_ms: int = QUIET_MS,
+    settle_cap_ms: int = SETTLE_CAP_MS,
     concurrency: int = typer.Option(3, "--concurrency", help="Pages audited at the same time."),
-    evidence: bool = typer.Option(True, "--evidence/--no-evidence", help="Write screenshots and crops."),
+    evidence: bool = EVIDENCE,
     interact: bool = typer.Option(True, "--interact/--no-interact",
                                   help="Open a banner's settings and refuse consent in a fresh context (never accepts)."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks; a failing check stops the run."),
@@ -156,6 +244,26 @@ def scan(
     """Audit pages for pre-checked consent, hidden agreement text and missing opt-outs."""
     raise typer.Exit(_guard(debug, _run_scan, urls, out, json_path, html_path, fail_on, timeout, viewport, locale,
                             browser, config, quiet_ms, settle_cap_ms, concurrency, debug, evidence, interact))
+
+
+@app.command()
+def flow(
+    files: List[str] = typer.Argument(..., help="Flow files (YAML; see fixtures/flows/README.md)."),
+    base: Optional[str] = typer.Option(None, "--base", help="Origin for relative URLs in the flows, e.g. http://127.0.0.1:8000."),
+    out: str = OUT, json_path: Optional[str] = JSON_PATH, html_path: Optional[str] = HTML_PATH,
+    fail_on: str = FAIL_ON, timeout: float = TIMEOUT,
+    viewport: str = typer.Option("1280x800", "--viewport", help="Window size WIDTHxHEIGHT (a flow's own wins)."),
+    locale: str = typer.Option("en-US", "--locale", help="Browser locale (a flow's own wins)."),
+    browser: Optional[str] = BROWSER, config: Optional[str] = CONFIG, quiet_ms: int = QUIET_MS,
+    settle_cap_ms: int = SETTLE_CAP_MS,
+    concurrency: int = typer.Option(2, "--concurrency", help="Flows walked at the same time."),
+    evidence: bool = EVIDENCE,
+    trace: bool = typer.Option(False, "--trace", help="Save a Playwright trace per flow (playwright show-trace FILE)."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+) -> None:
+    """Walk signup and checkout flows step by step, auditing the page after every step."""
+    raise typer.Exit(_guard(debug, _run_flows, files, base, out, json_path, html_path, fail_on, timeout, viewport,
+                            locale, browser, config, quiet_ms, settle_cap_ms, concurrency, debug, evidence, trace))
 
 
 @checks_app.callback()

@@ -54,6 +54,13 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request, client_address):
+        # a browser that closes a connection mid-response (a page closed while loading) is not an error here
+        import sys
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
 
 @contextlib.contextmanager
 def serve(root: str | Path, port: int = 0, port2: int = 0) -> Iterator[tuple[str, str]]:

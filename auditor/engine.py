@@ -8,13 +8,14 @@ others go on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Awaitable, Callable
+from typing import AsyncIterator, Awaitable, Callable
 from urllib.parse import urlsplit
 
 from auditor import TOOL_NAME, __version__
@@ -58,6 +59,52 @@ class _Shared:
     options: AuditOptions
     semaphore: asyncio.Semaphore
     slugs: set = field(default_factory=set)
+    executable: str = ""
+    while_closing: list = field(default_factory=list)  # work to finish while the browser shuts down
+
+
+@contextlib.asynccontextmanager
+async def browser_session(options: AuditOptions) -> AsyncIterator[_Shared]:
+    """One browser with the checks and the lexicon ready, for any number of pages or flows."""
+    from playwright.async_api import async_playwright
+
+    loop = asyncio.get_running_loop()
+    # Python-side preparation (importing the checks, reading the lexicon) runs in threads while the Playwright
+    # driver boots and the browser launches: that wait is what a plain Playwright script pays anyway.
+    specs_job = loop.run_in_executor(None, _prepare_checks, options)
+    lexicon_job = loop.run_in_executor(
+        None, lambda: load_lexicon(options.config.languages or None, options.config.lexicon_dirs))
+    async with async_playwright() as pw:
+        try:
+            browser, exe = await launch(pw, options.browser_path)
+        except BaseException:
+            await asyncio.gather(specs_job, lexicon_job, return_exceptions=True)
+            raise
+        shared = None
+        try:
+            lexicon = await lexicon_job
+            # the term indexes are built in a thread while the first pages load (CPU work beside waiting)
+            terms_job = loop.run_in_executor(
+                None, lambda: (lexicon.warm(), json.dumps(lexicon.js_matcher(), ensure_ascii=False))[1])
+            specs = await specs_job
+            ctx = CheckContext(lexicon=lexicon, thresholds=options.config.thresholds,
+                               tracker_files=options.config.tracker_files)
+            shared = _Shared(browser, ctx, specs, terms_job, desktop_user_agent(browser.version), options,
+                             asyncio.Semaphore(max(1, options.concurrency)), executable=exe)
+            yield shared
+        finally:
+            await browser.close()
+            if shared is not None and shared.while_closing:
+                # the caller's last work (reports) ran in a thread while Chromium shut down
+                await asyncio.gather(*shared.while_closing)
+
+
+def browser_info(shared: _Shared, pages) -> BrowserInfo:
+    """The browser and how the pages saw it (navigator.webdriver, HeadlessChrome)."""
+    seen = [p.snapshot.presented for p in pages if p.snapshot and p.snapshot.presented]
+    return BrowserInfo(version=shared.browser.version, user_agent=shared.user_agent, executable=shared.executable,
+                       headless=True, webdriver_hidden=all(s.webdriver is False for s in seen),
+                       headless_visible=any(s.headless_visible for s in seen))
 
 
 async def audit(urls: list[str], options: AuditOptions = AuditOptions(),
@@ -67,56 +114,23 @@ async def audit(urls: list[str], options: AuditOptions = AuditOptions(),
                 on_run: Callable[[AuditRun], None] | None = None) -> AuditRun:
     """Audit every URL; ``on_page`` is called as each page finishes (streaming), ``inspect`` (tests) gets the
     live page before its context closes, ``on_run`` (reports) runs in a thread while the browser shuts down."""
-    from playwright.async_api import async_playwright
-
     started = utc_now()
-    loop = asyncio.get_running_loop()
-    # Python-side preparation (importing the checks, reading the lexicon) runs in threads while the Playwright
-    # driver boots and the browser launches: that wait is what a plain Playwright script pays anyway.
-    specs_job = loop.run_in_executor(None, _prepare_checks, options)
-    lexicon_job = loop.run_in_executor(
-        None, lambda: load_lexicon(options.config.languages or None, options.config.lexicon_dirs))
-    reporting = None
-    async with async_playwright() as pw:
-        try:
-            browser, exe = await launch(pw, options.browser_path)
-        except BaseException:
-            await asyncio.gather(specs_job, lexicon_job, return_exceptions=True)
-            raise
-        try:
-            lexicon = await lexicon_job
-            # the term indexes are built in a thread while the first pages load (CPU work beside waiting)
-            terms_job = loop.run_in_executor(
-                None, lambda: (lexicon.warm(), json.dumps(lexicon.js_matcher(), ensure_ascii=False))[1])
-            specs = await specs_job
-            ctx = CheckContext(lexicon=lexicon, thresholds=options.config.thresholds,
-                               tracker_files=options.config.tracker_files)
-            ua = desktop_user_agent(browser.version)
-            shared = _Shared(browser, ctx, specs, terms_job, ua, options,
-                             asyncio.Semaphore(max(1, options.concurrency)))
+    async with browser_session(options) as shared:
+        async def run_one(i: int, url: str) -> PageResult:
+            async with shared.semaphore:
+                if on_start:
+                    on_start(url)
+                result = await audit_page(shared, i, url, inspect)
+            if on_page:
+                on_page(result)
+            return result
 
-            async def run_one(i: int, url: str) -> PageResult:
-                async with shared.semaphore:
-                    if on_start:
-                        on_start(url)
-                    result = await audit_page(shared, i, url, inspect)
-                if on_page:
-                    on_page(result)
-                return result
-
-            pages = await asyncio.gather(*(run_one(i, u) for i, u in enumerate(urls)))
-            seen = [p.snapshot.presented for p in pages if p.snapshot and p.snapshot.presented]
-            info = BrowserInfo(version=browser.version, user_agent=ua, executable=exe, headless=True,
-                               webdriver_hidden=all(s.webdriver is False for s in seen),
-                               headless_visible=any(s.headless_visible for s in seen))
-            run = AuditRun(tool=TOOL_NAME, version=__version__, browser=info, settings=options.settings,
-                           started_at=started, finished_at=utc_now(), pages=tuple(pages))
-            # the reports are written while Chromium and the driver shut down (about 0.2 s that nobody needs)
-            reporting = loop.run_in_executor(None, on_run, run) if on_run is not None else None
-        finally:
-            await browser.close()
-    if reporting is not None:
-        await reporting
+        pages = await asyncio.gather(*(run_one(i, u) for i, u in enumerate(urls)))
+        run = AuditRun(tool=TOOL_NAME, version=__version__, browser=browser_info(shared, pages),
+                       settings=options.settings, started_at=started, finished_at=utc_now(), pages=tuple(pages))
+        if on_run is not None:
+            # the reports are written while Chromium and the driver shut down (about 0.2 s nobody needs)
+            shared.while_closing.append(asyncio.get_running_loop().run_in_executor(None, on_run, run))
     return run
 
 
@@ -170,46 +184,14 @@ async def audit_page(shared: _Shared, index: int, url: str, inspect: PageHook | 
                 return _failed(result, PageError("crash", "the page crashed the renderer"))
             # a subresource that never finishes: audit what is there
         try:
-            await settle(page, network, st.quiet_ms, st.settle_cap_ms)
-            snapshot = await collect_page(page, url, await shared.terms, st.viewport)
-            before = await read_state(page, network, "before-choice", network.started)
-            snapshot = dataclasses.replace(snapshot, states=(before,),
-                                           site=site_of(urlsplit(page.url).hostname or ""))
-            title = snapshot.title
-            shot = None
-            shooting = None
-            if opts.out_dir is not None and opts.evidence:
-                slug = _slug(index, url, shared.slugs)
-                shot = opts.out_dir / "screenshots" / f"{slug}.png"
-                shot.parent.mkdir(parents=True, exist_ok=True)
-                shooting = asyncio.ensure_future(page.screenshot(path=str(shot), full_page=True, timeout=timeout_ms))
-                await asyncio.sleep(0)  # the request is on its way; the browser renders while we judge
-            report = find_banners(snapshot, shared.ctx)
-            layer2_shot = None
-            if st.interact and report.state == "found":
-                if shooting is not None:
-                    await shooting  # the first layer as loaded, before anything is clicked
-                    shooting = None
-                second, choice = await asyncio.gather(
-                    _second_layer(shared, page, network, snapshot, report, shot),
-                    _refusal(shared, url, shot))
-                layer2, layer2_shot = second
-                snapshot = dataclasses.replace(snapshot, second_layer=layer2, choice=choice)
-            checks = judge(snapshot, shared.specs, shared.ctx, opts.debug)
-            if snapshot.second_layer is not None:
-                checks = _merge_layer(checks, judge(snapshot.second_layer, shared.specs, shared.ctx, opts.debug))
-            if shooting is not None:
-                await shooting
+            slug = _slug(index, url, shared.slugs) if opts.out_dir is not None and opts.evidence else None
+            result = await audit_loaded(shared, page, network, url, result, slug, interact=st.interact)
         except Exception as exc:
             if crashed or "crash" in str(exc).lower():
                 return _failed(result, PageError("crash", "the page crashed the renderer"))
             if "Timeout" in type(exc).__name__ or "timeout" in str(exc).lower():
                 return _failed(result, PageError("timeout", f"timed out after {st.timeout:g}s while collecting"))
             raise
-        checks = _with_evidence(checks, snapshot, url, shot, opts.out_dir, layer2_shot)
-        result = dataclasses.replace(
-            result, final_url=page.url, title=title, checks=checks, snapshot=snapshot, banner=report,
-            screenshot=str(shot.relative_to(opts.out_dir)) if shot else None, finished_at=utc_now())
         if inspect is not None:
             await inspect(page, result)
         return result
@@ -222,6 +204,56 @@ async def audit_page(shared: _Shared, index: int, url: str, inspect: PageHook | 
             await context.close()
         except Exception:
             pass
+
+
+async def audit_loaded(shared: _Shared, page, network: NetworkTracker, url: str, result: PageResult,
+                       slug: str | None, interact: bool = False, mask: tuple = ()) -> PageResult:
+    """Audit a page that has loaded: settle, collect, record state, screenshot (``slug`` names it; ``mask``:
+    locators painted over), find the banner, (``interact``: open its settings, refuse in a fresh context),
+    judge and attach the evidence."""
+    opts = shared.options
+    st = opts.settings
+    await settle(page, network, st.quiet_ms, st.settle_cap_ms)
+    shot = None
+    shooting = None
+    if slug is not None and opts.out_dir is not None:
+        # the screenshot is taken while the collector reads the page (it only reads): the browser composites
+        # and encodes the image while the renderer runs the collector and Python judges
+        shot = opts.out_dir / "screenshots" / f"{slug}.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        shooting = asyncio.ensure_future(page.screenshot(path=str(shot), full_page=True,
+                                                         timeout=int(st.timeout * 1000), mask=list(mask)))
+        await asyncio.sleep(0)
+    try:
+        snapshot = await collect_page(page, url, await shared.terms, st.viewport)
+        before = await read_state(page, network, "before-choice", network.started)
+    except BaseException:
+        if shooting is not None:
+            shooting.cancel()
+        raise
+    snapshot = dataclasses.replace(snapshot, states=(before,), site=site_of(urlsplit(page.url).hostname or ""))
+    report = find_banners(snapshot, shared.ctx)
+    layer2_shot = None
+    try:
+        if interact and report.state == "found":
+            if shooting is not None:
+                await shooting  # the first layer as loaded, before anything is clicked
+                shooting = None
+            second, choice = await asyncio.gather(
+                _second_layer(shared, page, network, snapshot, report, shot),
+                _refusal(shared, url, shot))
+            layer2, layer2_shot = second
+            snapshot = dataclasses.replace(snapshot, second_layer=layer2, choice=choice)
+        checks = judge(snapshot, shared.specs, shared.ctx, opts.debug)
+        if snapshot.second_layer is not None:
+            checks = _merge_layer(checks, judge(snapshot.second_layer, shared.specs, shared.ctx, opts.debug))
+    finally:
+        if shooting is not None:
+            await shooting
+    checks = _with_evidence(checks, snapshot, url, shot, opts.out_dir, layer2_shot)
+    return dataclasses.replace(
+        result, final_url=page.url, title=snapshot.title, checks=checks, snapshot=snapshot, banner=report,
+        screenshot=str(shot.relative_to(opts.out_dir)) if shot else None, finished_at=utc_now())
 
 
 def _failed(result: PageResult, error: PageError) -> PageResult:

@@ -78,7 +78,7 @@ class Control:
     ref: ElementRef
     kind: str  # checkbox | radio | switch | aria-checkbox | toggle-button | select
     checked: bool
-    state_source: str  # markup | script | aria
+    state_source: str  # markup | script | aria | person (set by a flow step: the auditor's own choice)
     label: str
     label_ref: ElementRef | None = None
     context: str = ""  # text around it (smallest ancestor holding no other control) and aria-describedby
@@ -401,6 +401,40 @@ class AuditRun:
     started_at: str
     finished_at: str = ""
     pages: tuple[PageResult, ...] = field(default_factory=tuple)
+    flows: tuple[FlowResult, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class FlowStep:
+    """One step of a walked flow and the audit of the page after it (only findings new at this step)."""
+
+    index: int  # 1-based; 0 is the start page
+    kind: str  # goto | click | fill | ... | start
+    label: str
+    status: str = "ok"  # ok | failed | refused | blocked
+    error: str = ""
+    page: PageResult | None = None
+    at: str = ""
+
+
+@dataclass(frozen=True)
+class FlowResult:
+    name: str
+    path: str
+    start: str
+    complete: bool = False
+    error: str = ""  # why the flow stopped early
+    steps: tuple[FlowStep, ...] = ()
+    identity: tuple[tuple[str, str], ...] = ()  # the fake customer, secrets masked
+    blocked: tuple[str, ...] = ()  # navigations out of scope, not made
+    refused: tuple[str, ...] = ()  # submissions or requests carrying card data, not made
+    trace: str | None = None  # Playwright trace (playwright show-trace FILE)
+    started_at: str = ""
+    finished_at: str = ""
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for s in self.steps if s.page is not None for f in s.page.findings)
 
 
 # --------------------------------------------------------------------------- serialisation

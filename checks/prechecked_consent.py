@@ -71,8 +71,8 @@ def prechecked_consent(page: PageSnapshot, ctx: CheckContext):
         if not found:
             continue
         judged += 1
-        if not c.checked or not _shown(c):
-            continue
+        if not c.checked or not _shown(c) or c.state_source == "person":
+            continue  # unticked, hidden, or ticked by the person (a flow step), not by the page
         if lex.has("benign", c.label):
             continue
         if c.disabled and lex.has("necessary", c.label):
@@ -125,7 +125,7 @@ def _select(c: Control, ctx: CheckContext):
     relevant = [o for o in c.options if purpose_of(ctx, o.text)]
     if not relevant:
         return None
-    if selected is None or not c.visible or declines(ctx, selected.text):
+    if selected is None or not c.visible or declines(ctx, selected.text) or c.state_source == "person":
         return True
     found = purpose_of(ctx, selected.text)
     if not found or len(c.options) < 2:

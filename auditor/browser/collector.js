@@ -685,18 +685,20 @@ function collect(opts) {
       if (c.kind === 'checkbox' || c.kind === 'radio') {
         item.checked = !!el.checked;
         item.state_source = el.defaultChecked ? 'markup' : 'script';
+        if (touchedByPerson(el)) item.state_source = 'person';
       } else if (c.kind === 'select') {
         const opts = Array.prototype.slice.call(el.options || [], 0, 400);
         item.options = opts.map((o, i) => ({ text: cap(norm(o.text), 200), value: cap(o.value || '', 200), index: i, selected: !!o.selected, default_selected: !!o.defaultSelected }));
         const sel = opts[el.selectedIndex];
         item.checked = el.selectedIndex >= 0;
         item.state_source = sel && sel.defaultSelected ? 'markup' : 'script';
+        if (touchedByPerson(el)) item.state_source = 'person';
       } else if (c.kind === 'toggle-button') {
         item.checked = el.getAttribute('aria-pressed') === 'true';
-        item.state_source = 'aria';
+        item.state_source = touchedByPerson(el) ? 'person' : 'aria';
       } else {
         item.checked = el.getAttribute('aria-checked') === 'true';
-        item.state_source = 'aria';
+        item.state_source = touchedByPerson(el) ? 'person' : 'aria';
       }
       item.ref = ref(el, c.kind === 'select' ? (el.options && el.options[el.selectedIndex] ? norm(el.options[el.selectedIndex].text) : '') : null);
       item.label_ref = lab.el ? ref(lab.el, lab.text) : null;
@@ -847,6 +849,18 @@ function fieldCounts(root) {
     fields[t] = (fields[t] || 0) + 1;
   });
   return fields;
+}
+
+// Did the person the auditor plays (a flow step: check, click, select) set this control? Flow steps record the
+// elements they act on in a WeakSet beside the settle state (auditor/flows/runner.py, MARK_TOUCHED_JS).
+function touchedByPerson(el) {
+  const s = window[Symbol.for('consent-auditor.settle')];
+  const t = s && s.touched;
+  if (!t) return false;
+  if (t.has(el)) return true;
+  for (const l of Array.from(el.labels || [])) if (t.has(l)) return true;
+  for (let cur = el.parentElement; cur; cur = cur.parentElement) if (t.has(cur) && cur.localName === 'label') return true;
+  return false;
 }
 
 // What the page's scripts can read about the browser that drives it (recorded as the auditor's presentation).

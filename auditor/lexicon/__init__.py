@@ -19,7 +19,7 @@ CATEGORIES = (
     "marketing", "sharing", "advertising", "tracking", "subscription", "paid_addon", "benign", "necessary",
     "optout_wording", "agreement", "assumption", "cookie_notice", "accept", "acknowledge", "reject", "settings",
     "decline_addon", "close", "newsletter_popup", "binding", "affirmative",
-    "cookie_word", "negation", "save", "legitimate_interest", "age_gate", "signin",
+    "cookie_word", "negation", "save", "legitimate_interest", "age_gate", "signin", "final_submit",
 )
 # categories whose words make a block of text worth measuring in the browser
 TEXT_CANDIDATE_CATEGORIES = ("agreement", "assumption", "marketing", "sharing", "advertising", "tracking",

@@ -33,11 +33,44 @@ def show(run: AuditRun, console: Console) -> None:
             sev = "review" if f.status == "review" else f.severity
             table.add_row(Text(sev, style=SEV_STYLE.get(sev, "")), Text(f.check), Text(f.message))
         console.print(table)
-    fails = [f for p in run.pages for f in p.findings if f.status == "fail"]
-    bad = sum(1 for p in run.pages if p.error)
+    for fl in run.flows:
+        show_flow(fl, console)
+    fails = [f for p in run.pages for f in p.findings if f.status == "fail"] + \
+        [f for fl in run.flows for f in fl.findings if f.status == "fail"]
+    bad = sum(1 for p in run.pages if p.error) + sum(1 for fl in run.flows if not fl.complete)
     by_sev = ", ".join(f"{n} {s}" for s in ("high", "medium", "low") if (n := sum(f.severity == s for f in fails)))
-    console.print(Text(f"{len(run.pages)} page(s), {len(fails)} finding(s)" + (f" ({by_sev})" if by_sev else "")
-                       + (f", {bad} page(s) not audited" if bad else ""), style="bold"))
+    what = f"{len(run.flows)} flow(s)" if run.flows and not run.pages else f"{len(run.pages)} page(s)"
+    console.print(Text(f"{what}, {len(fails)} finding(s)" + (f" ({by_sev})" if by_sev else "")
+                       + (f", {bad} {'flow(s) incomplete' if run.flows and not run.pages else 'page(s) not audited'}"
+                          if bad else ""), style="bold"))
+
+
+def show_flow(fl, console: Console) -> None:
+    """A journey step by step: each step's new findings under it."""
+    head = Text(f"flow: {fl.name}", style="bold")
+    head.append(f"  {fl.path}", style="dim")
+    console.print(head)
+    for st in fl.steps:
+        mark = {"ok": "✓", "failed": "✗", "refused": "⛔", "blocked": "⛔"}.get(st.status, "?")
+        new = [f for f in (st.page.findings if st.page is not None else ())]
+        line = Text(f"  {mark} step {st.index}: {st.label}", style="red" if st.status != "ok" else "")
+        if st.page is not None and st.page.url and st.status == "ok":
+            line.append(f"  {st.page.url}", style="dim")
+        console.print(line)
+        if st.error:
+            console.print(Text(f"      {st.error}", style="red"))
+        for f in new:
+            sev = "review" if f.status == "review" else f.severity
+            row = Text("      ")
+            row.append(f"{sev:7}", style=SEV_STYLE.get(sev, ""))
+            row.append(f" {f.check}: {f.message}")
+            console.print(row)
+    for b in fl.blocked:
+        console.print(Text(f"  blocked (out of scope): {b}", style="yellow"))
+    for r in fl.refused:
+        console.print(Text(f"  refused: {r}", style="yellow"))
+    if fl.trace:
+        console.print(Text(f"  trace: {fl.trace} (playwright show-trace)", style="dim"))
 
 
 def banner_line(p) -> str:

@@ -205,16 +205,43 @@ def _page(p: PageResult, base: Path | None, specs: dict[str, CheckSpec], tracker
 {err}<table class="checks">{checks}</table>{_banner(p, base, trackers)}{findings}<div style="clear:both"></div></section>"""
 
 
+def _flow(fl, base: Path | None, specs, trackers) -> str:
+    """A walked journey: status, the fake identity (secrets masked), then every step with the page after it."""
+    state = "complete" if fl.complete else "incomplete: " + fl.error
+    ident = ", ".join(f"{k} {v}" for k, v in fl.identity if k not in ("locale", "seed"))
+    notes = "".join(f'<div class="error">blocked (out of scope): {escape(b)}</div>' for b in fl.blocked)
+    notes += "".join(f'<div class="error">refused: {escape(r)}</div>' for r in fl.refused)
+    steps = []
+    for st in fl.steps:
+        head = (f'<h3>Step {st.index}: {escape(st.label)} <span class="meta">{escape(st.status)} · '
+                f'{escape(st.at)}</span></h3>')
+        err = f'<div class="error">{escape(st.error)}</div>' if st.error else ""
+        body = ""
+        if st.page is not None:
+            if st.status == "ok":
+                body = _page(st.page, base, specs, trackers)
+            elif st.page.screenshot and base is not None:
+                uri = _data_uri(base / st.page.screenshot, thumb=True)
+                body = f'<div class="thumb"><img alt="the page when the step failed" src="{uri}"></div>' if uri else ""
+        steps.append(f"{head}{err}{body}")
+    return f"""<section class="page"><h2>Flow: {escape(fl.name)}</h2>
+<div class="meta">{escape(fl.path)} · start {escape(fl.start)} · {escape(state)}</div>
+<div class="meta">test identity: {escape(ident)}</div>{notes}{''.join(steps)}<div style="clear:both"></div></section>"""
+
+
 def render(run: AuditRun, base: Path | None, specs: tuple[CheckSpec, ...] = (), tracker_files=()) -> str:
     from auditor.trackers import load
     by_id = {s.id: s for s in specs}
     trackers = load(tuple(tracker_files))
-    fails = [f for p in run.pages for f in p.findings if f.status == "fail"]
-    stats = [("pages", len(run.pages)), ("pages not audited", sum(1 for p in run.pages if p.error)),
+    fails = [f for p in run.pages for f in p.findings if f.status == "fail"] + \
+        [f for fl in run.flows for f in fl.findings if f.status == "fail"]
+    stats = ([("flows", len(run.flows)), ("flows incomplete", sum(1 for fl in run.flows if not fl.complete))]
+             if run.flows else []) + [("pages", len(run.pages)), ("pages not audited", sum(1 for p in run.pages if p.error)),
              ("findings", len(fails))] + [(f"{s} severity", sum(1 for f in fails if f.severity == s))
                                           for s in ("high", "medium", "low")]
     stat_html = "".join(f'<div class="stat"><b>{n}</b>{escape(k)}</div>' for k, n in stats)
-    pages = "".join(_page(p, base, by_id, trackers) for p in run.pages)
+    pages = "".join(_page(p, base, by_id, trackers) for p in run.pages) + \
+        "".join(_flow(fl, base, by_id, trackers) for fl in run.flows)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <title>consent-auditor report</title><style>{CSS}</style></head><body>

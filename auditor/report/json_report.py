@@ -73,15 +73,36 @@ def evidence_dict(p: PageResult) -> dict[str, Any] | None:
             "choice": to_dict(snap.choice) if snap.choice else None}
 
 
+def all_findings(run: AuditRun) -> list[Finding]:
+    """Findings of the scanned pages and of every flow step (each flow finding once, at its first step)."""
+    return [f for p in run.pages for f in p.findings] + [f for fl in run.flows for f in fl.findings]
+
+
 def summary(run: AuditRun) -> dict[str, Any]:
-    findings = [f for p in run.pages for f in p.findings if f.status == "fail"]
-    return {
+    every = all_findings(run)
+    findings = [f for f in every if f.status == "fail"]
+    out = {
         "pages": len(run.pages),
         "pages_failed": sum(1 for p in run.pages if p.error),
         "findings": len(findings),
-        "review": sum(1 for p in run.pages for f in p.findings if f.status == "review"),
+        "review": sum(1 for f in every if f.status == "review"),
         "by_severity": dict(Counter(f.severity for f in findings)),
         "by_check": dict(Counter(f.check for f in findings)),
+    }
+    if run.flows:
+        out["flows"] = len(run.flows)
+        out["flows_incomplete"] = sum(1 for fl in run.flows if not fl.complete)
+    return out
+
+
+def flow_dict(fl) -> dict[str, Any]:
+    return {
+        "name": fl.name, "file": fl.path, "start": fl.start, "complete": fl.complete, "error": fl.error or None,
+        "identity": dict(fl.identity), "blocked_navigations": list(fl.blocked), "refused": list(fl.refused),
+        "trace": fl.trace, "started_at": fl.started_at, "finished_at": fl.finished_at,
+        "steps": [{"index": st.index, "kind": st.kind, "label": st.label, "status": st.status,
+                   "error": st.error or None, "at": st.at,
+                   "page": page_dict(st.page) if st.page is not None else None} for st in fl.steps],
     }
 
 
@@ -95,6 +116,7 @@ def report_dict(run: AuditRun) -> dict[str, Any]:
         "finished_at": run.finished_at,
         "summary": summary(run),
         "pages": [page_dict(p) for p in run.pages],
+        **({"flows": [flow_dict(fl) for fl in run.flows]} if run.flows else {}),
     }
 
 

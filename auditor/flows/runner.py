@@ -1,0 +1,311 @@
+"""Walk a flow like a customer: one browser context per flow, an audit of the page after every step.
+
+Safety first: the flow never leaves its scope (main-frame navigations to other hosts are aborted and
+reported), never clicks a final "Place order / Pay / Buy now" control or presses Enter in a form with card
+fields unless the flow says ``allow_submit: true``, and no request carrying the test card number leaves the
+browser. Passwords and card fields are masked in every screenshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from auditor.browser.page import NetworkTracker, settle_script, utc_now
+from auditor.engine import _Shared, _classify_nav_error, audit_loaded
+from auditor.flows.identity import Identity, make_identity, render
+from auditor.flows.spec import Flow, Step
+from auditor.models import FlowResult, FlowStep, PageError, PageResult
+
+#: always masked in screenshots: password fields and anything the browser would autofill as a card
+SECRET_SELECTORS = ("input[type=password]", "input[autocomplete^='cc-']", "input[name*='card' i]",
+                    "input[name*='cvc' i]", "input[name*='cvv' i]", "input[id*='card' i]", "input[id*='cvc' i]",
+                    "input[id*='cvv' i]")
+
+# Where the click target sits, and whether it would submit a purchase: its label and whether it belongs to a
+# form that holds card fields.
+TARGET_FACTS_JS = r"""(el) => {
+  const label = (el.getAttribute('aria-label') || el.innerText || el.value || el.getAttribute('title') || '')
+    .replace(/\s+/g, ' ').trim().slice(0, 200);
+  const form = el.form || el.closest('form');
+  const cardIn = (root) => !!root && !!root.querySelector(
+    "input[autocomplete^='cc-'], input[name*='card' i], input[id*='card' i], input[name*='cvc' i], input[name*='cvv' i]");
+  const submits = !!form && (el.type === 'submit' || (el.localName === 'button' && !el.getAttribute('type')));
+  return { label, submits, cardForm: cardIn(form), cardPage: cardIn(document) };
+}"""
+
+
+# Remember an element a step acts on, so the collector reports a box the flow ticked as the person's choice
+# (state_source "person") and not as pre-checked by the page. Invisible to the page (a symbol-keyed WeakSet).
+MARK_TOUCHED_JS = """(el) => { const s = window[Symbol.for('consent-auditor.settle')];
+  if (s) { if (!s.touched) s.touched = new WeakSet(); s.touched.add(el); } }"""
+
+
+class StepFailed(Exception):
+    def __init__(self, message: str, status: str = "failed"):
+        super().__init__(message)
+        self.status = status
+
+
+async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None = None) -> FlowResult:
+    """Walk one flow; never raises for a problem of the site or the flow (it is in the result)."""
+    opts = shared.options
+    st = opts.settings
+    identity = make_identity(flow.locale or st.locale, flow.seed)
+    started = utc_now()
+    viewport = flow.viewport or st.viewport
+    context = await shared.browser.new_context(
+        viewport={"width": viewport[0], "height": viewport[1]}, locale=flow.locale or st.locale,
+        user_agent=shared.user_agent, device_scale_factor=1, accept_downloads=False)
+    timeout_ms = int(st.timeout * 1000)
+    context.set_default_timeout(timeout_ms)
+    blocked: list[str] = []
+    refused: list[str] = []
+    steps: list[FlowStep] = []
+    seen: set[str] = set()
+    masked_targets: list[str] = []
+    slug = f"flow{number:02d}-" + (re.sub(r"[^A-Za-z0-9]+", "-", flow.name).strip("-")[:40] or "flow")
+    trace = None
+    error = ""
+    complete = False
+    secrets = identity.secrets()
+
+    async def guard(route, request):
+        url = request.url
+        if not flow.allow_submit and _carries(request, secrets):
+            refused.append(f"{request.method} {_short(url)}: carries the test card data")
+            await route.abort("blockedbyclient")
+            return
+        if request.is_navigation_request() and request.frame.parent_frame is None:
+            host = (urlsplit(url).hostname or "").lower()
+            if url.startswith(("http:", "https:")) and not _in_scope(host, flow.scope):
+                blocked.append(_short(url))
+                await route.abort("blockedbyclient")
+                return
+        await route.continue_()
+
+    try:
+        await context.add_init_script(settle_script())
+        await context.route("**/*", guard)
+        if trace_dir is not None:
+            await context.tracing.start(screenshots=True, snapshots=True, sources=False, title=flow.name)
+        page = await context.new_page()
+        network = NetworkTracker(page)
+
+        def mask():
+            return tuple(page.locator(s) for s in SECRET_SELECTORS + tuple(masked_targets))
+
+        async def audit_here(step: Step | None) -> PageResult:
+            index = step.index if step else 0
+            result = PageResult(url=page.url, started_at=utc_now())
+            result = await audit_loaded(shared, page, network, page.url, result,
+                                        f"{slug}-step{index:02d}" if opts.out_dir is not None and opts.evidence else None,
+                                        interact=False, mask=mask())
+            fresh = []
+            for c in result.checks:
+                new = tuple(f for f in c.findings if f.fingerprint not in seen)
+                seen.update(f.fingerprint for f in new)
+                fresh.append(dataclasses.replace(c, findings=new))
+            return dataclasses.replace(result, checks=tuple(fresh))
+
+        try:
+            response = await page.goto(flow.start, wait_until="load", timeout=timeout_ms)
+            if response is not None and response.status >= 400:
+                raise StepFailed(f"start page {flow.start}: HTTP {response.status}")
+        except StepFailed as exc:
+            error = str(exc)
+        except Exception as exc:
+            if blocked:
+                error = f"start page {flow.start}: out of scope ({', '.join(flow.scope)})"
+            else:
+                e = _classify_nav_error(exc, [], [], st.timeout)
+                error = f"start page {flow.start}: {e.kind}: {e.message}"
+        if error:
+            steps.append(FlowStep(index=0, kind="start", label=flow.start, status="failed", error=error,
+                                  at=utc_now()))
+        else:
+            steps.append(FlowStep(index=0, kind="start", label=flow.start, page=await audit_here(None), at=utc_now()))
+            for step in flow.steps:
+                at = utc_now()
+                try:
+                    await _do(page, step, flow, identity, masked_targets, st.timeout, shared.ctx.lexicon)
+                    await _after_action(page)
+                    if blocked and _nav_blocked(blocked, steps):
+                        raise StepFailed(f"navigation out of scope blocked: {blocked[-1]}", "blocked")
+                    if refused and len(refused) > sum(1 for s in steps if s.status == "refused"):
+                        raise StepFailed(f"refused: {refused[-1]}", "refused")
+                    steps.append(FlowStep(index=step.index, kind=step.kind, label=_label(step, identity),
+                                          page=await audit_here(step), at=at))
+                except Exception as exc:
+                    status = exc.status if isinstance(exc, StepFailed) else "failed"
+                    msg = str(exc) if isinstance(exc, StepFailed) else _one_line(exc)
+                    error = f"step {step.index} ({_label(step, identity)}): {msg}"
+                    shot = await _failure_shot(page, opts, slug, step.index, mask())
+                    steps.append(FlowStep(index=step.index, kind=step.kind, label=_label(step, identity),
+                                          status=status, error=msg, at=at,
+                                          page=PageResult(url=page.url, screenshot=shot, started_at=at,
+                                                          error=PageError("flow-step", msg))))
+                    break
+            else:
+                complete = True
+        if trace_dir is not None:
+            trace_dir.mkdir(parents=True, exist_ok=True)
+            path = trace_dir / f"{slug}.zip"
+            await context.tracing.stop(path=str(path))
+            trace = str(path)
+    except Exception as exc:
+        if opts.debug:
+            raise
+        error = error or f"internal error: {_one_line(exc)}"
+        complete = False
+    finally:
+        try:
+            await context.close()
+        except Exception:
+            pass
+    return FlowResult(name=flow.name, path=flow.path, start=flow.start, complete=complete, error=error,
+                      steps=tuple(steps), identity=tuple((k, str(v)) for k, v in identity.masked().items()),
+                      blocked=tuple(blocked), refused=tuple(refused), trace=trace, started_at=started,
+                      finished_at=utc_now())
+
+
+async def _do(page, step: Step, flow: Flow, identity: Identity, masked_targets: list, default_timeout: float,
+              lexicon):
+    timeout = int((step.timeout or min(default_timeout, 15.0)) * 1000)
+    kind = step.kind
+    target = render(step.arg("target", ""), identity) if step.arg("target") else ""
+    loc = page.locator(target).first if target else None
+    if kind in ("click", "check", "uncheck", "select", "fill") and loc is not None:
+        try:
+            await loc.evaluate(MARK_TOUCHED_JS, timeout=timeout)
+        except Exception:
+            pass  # the action itself reports a missing target
+    if kind == "goto":
+        await page.goto(step.arg("url"), wait_until="load", timeout=timeout)
+    elif kind == "click":
+        await loc.wait_for(state="visible", timeout=timeout)
+        await _submit_guard(loc, flow, "click", lexicon)
+        await loc.click(timeout=timeout)
+    elif kind == "fill":
+        value = render(step.arg("value"), identity)
+        if any(s and s in value for s in identity.secrets()):
+            masked_targets.append(target)
+        await loc.fill(value, timeout=timeout)
+    elif kind in ("check", "uncheck"):
+        await (loc.check if kind == "check" else loc.uncheck)(timeout=timeout)
+    elif kind == "select":
+        value = render(step.arg("value"), identity)
+        try:
+            await loc.select_option(value=value, timeout=timeout)
+        except Exception:
+            await loc.select_option(label=value, timeout=timeout)
+    elif kind == "press":
+        key = step.arg("key")
+        if loc is not None:
+            if key.lower() == "enter":
+                await _submit_guard(loc, flow, "press Enter in", lexicon)
+            await loc.press(key, timeout=timeout)
+        else:
+            await page.keyboard.press(key)
+    elif kind == "wait_for":
+        await loc.wait_for(state="visible", timeout=timeout)
+    elif kind == "scroll":
+        to = (step.arg("to") or "").lower()
+        if step.arg("target") or to not in ("", "top", "bottom"):
+            await page.locator(target or step.arg("to")).first.scroll_into_view_if_needed(timeout=timeout)
+        else:
+            await page.evaluate("(b) => window.scrollTo(0, b ? document.documentElement.scrollHeight : 0)",
+                                to != "top")
+    elif kind == "expect":
+        if step.arg("target"):
+            await loc.wait_for(state="visible", timeout=timeout)
+        if step.arg("text"):
+            text = render(step.arg("text"), identity)
+            try:
+                await page.get_by_text(text).first.wait_for(state="visible", timeout=timeout)
+            except Exception:
+                raise StepFailed(f"expected text not found: {text!r}") from None
+    elif kind == "audit":
+        pass  # every step is audited; a checkpoint only names the moment
+
+
+async def _submit_guard(loc, flow: Flow, verb: str, lexicon) -> None:
+    """Refuse the last click of a purchase unless the flow allows it."""
+    if flow.allow_submit:
+        return
+    facts = await loc.evaluate(TARGET_FACTS_JS)
+    label = facts.get("label") or ""
+    final = bool(label) and lexicon.has("final_submit", label)
+    if final or (verb != "click" and facts.get("cardForm")) or (facts.get("submits") and facts.get("cardForm")):
+        what = f"{label!r}" if label else "the form"
+        raise StepFailed(f"refused to {verb} {what}: it would place an order or send card details "
+                         f"(the flow needs allow_submit: true)", "refused")
+
+
+async def _after_action(page) -> None:
+    """Let a navigation the action started begin and finish (the audit then waits for quiet)."""
+    await asyncio.sleep(0.05)
+    try:
+        await page.wait_for_load_state("load", timeout=15_000)
+    except Exception:
+        pass
+
+
+async def _failure_shot(page, opts, slug: str, index: int, mask) -> str | None:
+    if opts.out_dir is None or not opts.evidence:
+        return None
+    path = opts.out_dir / "screenshots" / f"{slug}-step{index:02d}-failed.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        await page.screenshot(path=str(path), full_page=True, timeout=10_000, mask=list(mask))
+        return str(path.relative_to(opts.out_dir))
+    except Exception:
+        return None
+
+
+def _carries(request, secrets: tuple[str, ...]) -> bool:
+    digits = [s for s in secrets if s.replace(" ", "").isdigit() and len(s.replace(" ", "")) >= 12]
+    if not digits:
+        return False
+    body = ""
+    try:
+        body = request.post_data or ""
+    except Exception:
+        body = ""
+    hay = re.sub(r"%20|[\s+\-]", "", request.url + " " + body)
+    return any(d.replace(" ", "") in hay for d in digits)
+
+
+def _in_scope(host: str, scope: tuple[str, ...]) -> bool:
+    return any(host == h or host.endswith("." + h) for h in scope)
+
+
+def _nav_blocked(blocked: list, steps: list) -> bool:
+    return len(blocked) > sum(1 for s in steps if s.status == "blocked")
+
+
+def _label(step: Step, identity: Identity) -> str:
+    label = render(step.label, identity)
+    for s in identity.secrets():
+        label = label.replace(s, "•" * 8)
+    if step.kind == "fill" and not step.name:
+        value = render(step.arg("value"), identity)
+        shown = "•" * 8 if any(s in value for s in identity.secrets()) else value
+        label = f"fill {render(step.arg('target'), identity)} = {shown}"
+    return label
+
+
+def _short(url: str) -> str:
+    return url if len(url) <= 160 else url[:157] + "…"
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    msg = text[0] if text else type(exc).__name__
+    if "Timeout" in type(exc).__name__ or "Timeout " in msg:
+        m = re.search(r"waiting for (.+)", str(exc))
+        return f"timed out{': waiting for ' + m.group(1)[:160] if m else ''}"
+    return msg[:240]

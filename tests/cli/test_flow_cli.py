@@ -1,0 +1,165 @@
+"""`auditor flow` as a user runs it: real processes, real Chromium, the guards that keep a flow safe."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from auditor.devserver import serve
+from auditor.flows.identity import make_identity
+
+from test_cli import auditor
+
+PAGES = Path(__file__).resolve().parents[1] / "integration" / "pages"
+MASK = (255, 0, 255)  # Playwright's mask colour
+
+
+@pytest.fixture(scope="module")
+def site():
+    with serve(PAGES) as (origin, _):
+        yield origin
+
+
+def flow_file(tmp_path, steps: str, extra: str = "", name: str = "flow.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(f"name: test flow\nstart: /flow/start.html\nlocale: en-GB\nidentity: {{seed: 5}}\n{extra}"
+                 f"steps:\n{steps}", encoding="utf-8")
+    return p
+
+
+def run_flow(site, tmp_path, path, *more):
+    out = tmp_path / "out"
+    proc = auditor("flow", str(path), "--base", site, "--out", str(out), *more)
+    report = json.loads((out / "report.json").read_text(encoding="utf-8")) if (out / "report.json").exists() else None
+    return proc, report, out
+
+
+ALL_KINDS = """\
+  - fill: {target: "#email", value: "{{ identity.email }}"}
+  - fill: {target: "#password", value: "{{ identity.password }}"}
+  - select: {target: "#country", value: "United Kingdom"}
+  - check: "#terms"
+  - uncheck: "#news"
+  - scroll: bottom
+  - wait_for: "#bottom"
+  - expect: {text: "Create your account"}
+  - audit: account form filled
+  - click: "#continue"
+  - expect: {target: "#cc-number"}
+  - fill: {target: "#cc-number", value: "{{ identity.card_number }}"}
+  - press: {target: "#cc-exp", key: "Tab"}
+  - goto: /flow/second.html
+"""
+
+
+def test_every_step_kind_walks_and_findings_are_reported_once_at_their_step(site, tmp_path):
+    proc, report, out = run_flow(site, tmp_path, flow_file(tmp_path, ALL_KINDS))
+    assert proc.returncode == 1, proc.stderr  # findings, flow complete
+    (flow,) = report["flows"]
+    assert flow["complete"] and [s["status"] for s in flow["steps"]] == ["ok"] * 15
+    firsts = {}
+    for s in flow["steps"]:
+        for f in s["page"]["findings"]:
+            firsts.setdefault((f["check"], f["fingerprint"]), []).append(s["index"])
+    # the pre-ticked news box on the start page is found at step 0; unticking it leaves nothing to repeat;
+    # the pre-ticked marketing box on the payment page first shows after the click (step 10), not again at 14
+    assert all(len(v) == 1 for v in firsts.values()), firsts
+    steps_by_check = {}
+    for (check, _), idx in firsts.items():
+        steps_by_check.setdefault(check, []).extend(idx)
+    assert sorted(steps_by_check["prechecked-consent"]) == [0, 10]
+    assert all((out / s["page"]["screenshot"]).is_file() for s in flow["steps"])
+    assert flow["identity"]["password"] == "••••••••" and flow["identity"]["email"].endswith("@example.com")
+
+
+def test_password_and_card_are_masked_in_screenshots_and_reports(site, tmp_path):
+    ident = make_identity("en-GB", 5)
+    proc, report, out = run_flow(site, tmp_path, flow_file(tmp_path, ALL_KINDS))
+    texts = [(out / "report.json").read_text(encoding="utf-8"), (out / "report.html").read_text(encoding="utf-8"),
+             proc.stdout, proc.stderr]
+    for secret in ident.secrets():
+        assert all(secret not in t for t in texts), secret
+    # the step after the password was typed: the password field is painted over in the screenshot
+    step = next(s for s in report["flows"][0]["steps"] if s["index"] == 2)
+    shot = Image.open(out / step["page"]["screenshot"]).convert("RGB")
+    w, h = shot.size
+    masked = sum(1 for x in range(0, w, 4) for y in range(0, min(h, 600), 4) if shot.getpixel((x, y)) == MASK)
+    assert masked > 100, "no masked area in the screenshot after the password was typed"
+
+
+def test_place_order_is_refused_without_allow_submit(site, tmp_path):
+    steps = '  - click: "#continue"\n  - fill: {target: "#cc-number", value: "{{ identity.card_number }}"}\n' \
+            '  - click: "#place"\n'
+    proc, report, _ = run_flow(site, tmp_path, flow_file(tmp_path, steps))
+    assert proc.returncode == 3, proc.stderr
+    flow = report["flows"][0]
+    assert not flow["complete"] and flow["steps"][-1]["status"] == "refused"
+    assert "Place order" in flow["steps"][-1]["error"] and "allow_submit" in flow["steps"][-1]["error"]
+    assert all("done.html" not in (s["page"].get("final_url") or "") for s in flow["steps"] if s["page"])
+
+
+def test_enter_in_a_card_form_and_a_card_submit_are_refused(site, tmp_path):
+    steps = '  - click: "#continue"\n  - fill: {target: "#cc-number", value: "{{ identity.card_number }}"}\n' \
+            '  - press: {target: "#cc-number", key: Enter}\n'
+    proc, report, _ = run_flow(site, tmp_path, flow_file(tmp_path, steps))
+    assert proc.returncode == 3 and report["flows"][0]["steps"][-1]["status"] == "refused"
+    steps2 = '  - click: "#continue"\n  - fill: {target: "#cc-number", value: "{{ identity.card_number }}"}\n' \
+             '  - click: "#review"\n'
+    proc, report, _ = run_flow(site, tmp_path, flow_file(tmp_path, steps2, name="f2.yaml"))
+    assert proc.returncode == 3 and report["flows"][0]["steps"][-1]["status"] == "refused"
+
+
+def test_allow_submit_lets_the_flow_place_the_order(site, tmp_path):
+    """The control for the guard: with allow_submit the same click goes through."""
+    steps = '  - click: "#continue"\n  - click: "#place"\n  - expect: {text: "Thank you for your order"}\n'
+    proc, report, _ = run_flow(site, tmp_path, flow_file(tmp_path, steps, extra="allow_submit: true\n"))
+    assert report["flows"][0]["complete"], report["flows"][0]["error"]
+
+
+def test_navigation_out_of_scope_is_blocked_and_reported(site, tmp_path):
+    steps = '  - click: "#away"\n'
+    proc, report, _ = run_flow(site, tmp_path, flow_file(tmp_path, steps))
+    assert proc.returncode == 3
+    flow = report["flows"][0]
+    assert flow["blocked_navigations"] and "localhost" in flow["blocked_navigations"][0]
+    assert flow["steps"][-1]["status"] == "blocked"
+
+
+def test_a_step_that_times_out_stops_the_flow_and_keeps_earlier_findings(site, tmp_path):
+    steps = '  - check: "#terms"\n  - wait_for: {target: "#never-there", timeout: 1}\n  - click: "#continue"\n'
+    proc, report, out = run_flow(site, tmp_path, flow_file(tmp_path, steps))
+    assert proc.returncode == 3
+    flow = report["flows"][0]
+    assert [s["status"] for s in flow["steps"]] == ["ok", "ok", "failed"]
+    assert "timed out" in flow["steps"][-1]["error"] and "#never-there" in flow["steps"][-1]["error"]
+    assert (out / flow["steps"][-1]["page"]["screenshot"]).is_file()
+    assert any(f["check"] == "prechecked-consent" for f in flow["steps"][0]["page"]["findings"])
+    assert "step 2" in proc.stderr
+
+
+@pytest.mark.parametrize("text, where", [
+    ("name: x\nstart: /a\nsteps:\n  - click: a\n  - hover: b\n", ":5 (step 2): unknown step kind 'hover'"),
+    ("name: x\nstart: /a\nsteps:\n  - click: [a\n", ":4: YAML syntax error"),
+])
+def test_broken_flow_files_exit_2_before_any_browser_starts(site, tmp_path, text, where):
+    good = flow_file(tmp_path, '  - click: "#continue"\n', name="good.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    t = time.perf_counter()
+    proc = auditor("flow", str(good), str(bad), "--base", site, "--out", str(tmp_path / "o"))
+    took = time.perf_counter() - t
+    assert proc.returncode == 2
+    assert f"{bad}{where}" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o" / "report.json").exists()
+    del took  # no timing assertion: "before any browser starts" is shown by the missing report and exit 2
+
+
+def test_trace_is_saved(site, tmp_path):
+    proc, report, out = run_flow(site, tmp_path, flow_file(tmp_path, '  - check: "#terms"\n'), "--trace")
+    trace = report["flows"][0]["trace"]
+    assert trace and Path(trace).is_file() and Path(trace).stat().st_size > 1000
