@@ -207,7 +207,8 @@ async def audit_page(shared: _Shared, index: int, url: str, inspect: PageHook | 
 
 
 async def audit_loaded(shared: _Shared, page, network: NetworkTracker, url: str, result: PageResult,
-                       slug: str | None, interact: bool = False, mask: tuple = ()) -> PageResult:
+                       slug: str | None, interact: bool = False, mask: tuple = (),
+                       phase: str = "before-choice") -> PageResult:
     """Audit a page that has loaded: settle, collect, record state, screenshot (``slug`` names it; ``mask``:
     locators painted over), find the banner, (``interact``: open its settings, refuse in a fresh context),
     judge and attach the evidence."""
@@ -226,7 +227,7 @@ async def audit_loaded(shared: _Shared, page, network: NetworkTracker, url: str,
         await asyncio.sleep(0)
     try:
         snapshot = await collect_page(page, url, await shared.terms, st.viewport)
-        before = await read_state(page, network, "before-choice", network.started)
+        before = await read_state(page, network, phase, network.started)
     except BaseException:
         if shooting is not None:
             shooting.cancel()

@@ -250,7 +250,7 @@ class RequestFact:
 class StateFacts:
     """Cookies, storage and requests at one moment of a consent journey."""
 
-    phase: str  # before-choice | after-refusal | after-reload
+    phase: str  # before-choice | after-refusal | after-reload | in-flow (a later step of a walked flow)
     at: str = ""  # UTC time the state was read
     cookies: tuple[CookieFact, ...] = ()
     storage: tuple[StorageItem, ...] = ()
@@ -271,6 +271,19 @@ class ChoiceFacts:
     banner_returned: bool = False  # the banner showed again after the refusal and a reload
     states: tuple[StateFacts, ...] = ()  # after-refusal, after-reload
     screenshot: str | None = None  # the banner at the moment of the choice (filled by the engine)
+
+
+@dataclass(frozen=True)
+class PriceRow:
+    """A label with one amount on the page (a basket line, a fee, a total), and the container grouping it."""
+
+    ref: ElementRef
+    label: str
+    raw: str  # the amount as shown, e.g. "£129.00"
+    amount: float
+    currency: str = ""
+    container: str = ""  # selector of the element holding this row and at least one other
+    struck: bool = False  # shown struck through (an old price)
 
 
 @dataclass(frozen=True)
@@ -305,6 +318,7 @@ class PageSnapshot:
     choice: ChoiceFacts | None = None
     second_layer: PageSnapshot | None = None
     presented: Presentation | None = None
+    prices: tuple[PriceRow, ...] = ()
 
     def form(self, frame: int, selector: str | None) -> FormInfo | None:
         return next((f for f in self.forms if f.frame == frame and f.selector == selector), None) if selector else None
@@ -343,6 +357,7 @@ class CheckResult:
     outcome: str  # one of OUTCOMES
     findings: tuple[Finding, ...] = ()
     error: str = ""
+    steps: tuple[int | None, ...] = ()  # journey checks: the flow step of each finding, in order
 
 
 @dataclass(frozen=True)
@@ -402,6 +417,23 @@ class AuditRun:
     finished_at: str = ""
     pages: tuple[PageResult, ...] = field(default_factory=tuple)
     flows: tuple[FlowResult, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class JourneyStep:
+    """What the journey checks see of one flow step: the page after it and what the person acted on."""
+
+    index: int
+    kind: str
+    label: str
+    acted_on: str = ""  # the visible text of what the step clicked, ticked or chose (the person's intent)
+    snapshot: PageSnapshot | None = None
+
+
+@dataclass(frozen=True)
+class Journey:
+    name: str
+    steps: tuple[JourneyStep, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ class Hit:
     details: tuple[tuple[str, Any], ...] = ()
     status: str = "fail"
     severity: str | None = None  # overrides the check's severity for this hit
+    step: int | None = None  # journey checks: the flow step the finding belongs to (where it first shows)
 
 
 @dataclass(frozen=True)
@@ -56,18 +57,24 @@ class CheckSpec:
     func: Callable[[PageSnapshot, CheckContext], Iterable[Hit]]
     module: str
     doc: str
+    scope: str = "page"  # page: judges one PageSnapshot; journey: judges a walked flow (a Journey)
 
     def sections(self) -> dict[str, str]:
         return parse_sections(self.doc)
 
 
-def check(*, id: str, title: str, severity: str, tags: Iterable[str] = (), references: Iterable[str] = ()):
-    """Declare a check function."""
+def check(*, id: str, title: str, severity: str, tags: Iterable[str] = (), references: Iterable[str] = (),
+          scope: str = "page"):
+    """Declare a check function: ``(PageSnapshot, CheckContext)``, or with ``scope="journey"``
+    ``(Journey, CheckContext)`` yielding hits that name their ``step``."""
     if severity not in SEVERITIES:
         raise ValueError(f"check {id}: severity must be one of {SEVERITIES}")
+    if scope not in ("page", "journey"):
+        raise ValueError(f"check {id}: scope must be page or journey")
 
     def mark(func):
-        func.__check__ = dict(id=id, title=title, severity=severity, tags=tuple(tags), references=tuple(references))
+        func.__check__ = dict(id=id, title=title, severity=severity, tags=tuple(tags), references=tuple(references),
+                              scope=scope)
         return func
 
     return mark
@@ -124,11 +131,33 @@ def run_check(spec: CheckSpec, page: PageSnapshot, ctx: CheckContext, debug: boo
     if not findings:
         return CheckResult(spec.id, "pass")
     outcome = "fail" if any(f.status == "fail" for f in findings) else "review"
-    return CheckResult(spec.id, outcome, tuple(findings))
+    return CheckResult(spec.id, outcome, tuple(findings), steps=tuple(h.step for h in hits))
 
 
 def judge(page: PageSnapshot, specs: Iterable[CheckSpec], ctx: CheckContext, debug: bool = False) -> tuple[CheckResult, ...]:
-    return tuple(run_check(s, page, ctx, debug) for s in specs)
+    """Run the page checks on one snapshot (journey checks need a walked flow: :func:`judge_journey`)."""
+    return tuple(run_check(s, page, ctx, debug) for s in specs if s.scope == "page")
+
+
+def judge_journey(journey, specs: Iterable[CheckSpec], ctx: CheckContext,
+                  debug: bool = False) -> dict[int, tuple[CheckResult, ...]]:
+    """Run the journey checks on a walked flow; returns, per step index, a result for every journey check
+    (findings at the step they belong to; a check that found nothing passes at the last step)."""
+    steps = [s.index for s in journey.steps] or [0]
+    out: dict[int, list[CheckResult]] = {i: [] for i in steps}
+    for spec in (s for s in specs if s.scope == "journey"):
+        result = run_check(spec, journey, ctx, debug)
+        by_step: dict[int, list[Finding]] = {}
+        for f, step in zip(result.findings, result.steps):
+            by_step.setdefault(step if step in out else steps[-1], []).append(f)
+        for i in steps:
+            found = tuple(by_step.get(i, ()))
+            if found:
+                outcome = "fail" if any(f.status == "fail" for f in found) else "review"
+                out[i].append(CheckResult(spec.id, outcome, found))
+            elif i == steps[-1] and not by_step:
+                out[i].append(dataclasses.replace(result, findings=(), steps=()))
+    return {i: tuple(v) for i, v in out.items()}
 
 
 def quote(text: str, limit: int = 120) -> str:

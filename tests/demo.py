@@ -1,4 +1,5 @@
-"""`make demo`: serve the bundled demo shop, scan both variants, write out/demo/report.{html,json}, summarise.
+"""`make demo`: serve the bundled demo shop, scan both variants page by page, then walk its signup and checkout
+flows (fixtures/flows/); write out/demo/report.{html,json} and out/demo/flows/report.{html,json}, summarise.
 
 The dark variant must yield every check and the clean variant none; the demo says so and fails otherwise.
 """
@@ -21,18 +22,29 @@ OUT = ROOT / "out" / "demo"
 
 
 def main() -> int:
+    flows = sorted((ROOT / "fixtures" / "flows").glob("*.yaml"))
     with serve(ROOT / "fixtures") as (origin, _):
         urls = [f"{origin}/site/{v}/{p}" for v in ("dark", "clean") for p in PAGES]
         print(f"demo shop served at {origin}/site/ ; scanning {len(urls)} pages", flush=True)
         proc = subprocess.run([sys.executable, "-m", "auditor", "scan", *urls, "--out", str(OUT)], cwd=ROOT)
-    if proc.returncode not in (0, 1):
-        print(f"demo: the scan failed (exit {proc.returncode})", file=sys.stderr)
-        return proc.returncode
+        print(f"\nwalking {len(flows)} flows: {', '.join(f.name for f in flows)}", flush=True)
+        walked = subprocess.run([sys.executable, "-m", "auditor", "flow", *map(str, flows), "--base", origin,
+                                 "--out", str(OUT / "flows")], cwd=ROOT)
+    for what, p in (("scan", proc), ("flow walk", walked)):
+        if p.returncode not in (0, 1):
+            print(f"demo: the {what} failed (exit {p.returncode})", file=sys.stderr)
+            return p.returncode
     report = json.loads((OUT / "report.json").read_text(encoding="utf-8"))
     by_variant = {"dark": Counter(), "clean": Counter()}
     for page in report["pages"]:
         variant = "dark" if "/dark/" in page["url"] else "clean"
         by_variant[variant].update(f["check"] for f in page["findings"] if f["status"] == "fail")
+    flow_report = json.loads((OUT / "flows" / "report.json").read_text(encoding="utf-8"))
+    for fl in flow_report["flows"]:
+        variant = "dark" if "/dark/" in fl["start"] else "clean"
+        for st in fl["steps"]:
+            by_variant[variant].update(f["check"] for f in (st["page"] or {}).get("findings", [])
+                                       if f["status"] == "fail")
     from auditor.registry import discover
     #: not shown by the demo shop yet (its banner has no reject button to compare); covered by fixtures/checks/
     NOT_IN_SHOP = {"asymmetric-choice"}
@@ -42,6 +54,7 @@ def main() -> int:
         detail = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no findings"
         print(f"  {variant:5} shop: {sum(counts.values())} finding(s) ({detail})")
     print(f"  report: {OUT / 'report.html'}\n  json:   {OUT / 'report.json'}")
+    print(f"  flows:  {OUT / 'flows' / 'report.html'}")
     missing = all_ids - set(by_variant["dark"])
     ok = not missing and not by_variant["clean"]
     if not ok:

@@ -819,8 +819,13 @@ function collect(opts) {
     } catch (e) { /* ignore */ }
   }
 
+  let outPrices = [];
+  try { outPrices = priceRows(ref); } catch (e) { outPrices = []; }
+  phases.prices = performance.now() - t0;
+
   return {
     url: location.href,
+    prices: outPrices,
     document_text: documentText,
     document_clickables: documentClickables,
     title: cap(norm(document.title), 300),
@@ -837,6 +842,77 @@ function collect(opts) {
     phases_ms: phases,
     agent: opts.isTop ? agentFacts() : null,
   };
+}
+
+// ---------------------------------------------------------------- prices (baskets and order summaries)
+
+// An amount with its currency, either side: "£129.00", "1.299,00 €", "R$ 49,90", "¥12,800", "12 800 円".
+const PRICE_NUM = "\\d{1,3}(?:[.,'\\u00a0\\u202f ]\\d{3})+(?:[.,]\\d{1,2})?|\\d+(?:[.,]\\d{1,2})?";
+const PRICE_RE = new RegExp("[-−]?\\s?(?:US\\$|R\\$|£|€|\\$|¥|￥|₹|\\b(?:CHF|USD|EUR|GBP|JPY|CNY|RMB)\\b)\\s?[-−]?(?:" + PRICE_NUM +
+  ")|[-−]?(?:" + PRICE_NUM + ")\\s?(?:€|円|元|zł|kr\\b|\\b(?:CHF|EUR|USD|GBP)\\b)", "g");
+
+// Rows that pair a label with one amount (a basket line, a fee, a total), inside the container that groups
+// them. The label is the row's text without the amount.
+function priceRows(ref) {
+  if (!document.body) return [];
+  const out = [];
+  const seenRows = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let node, n = 0;
+  while ((node = walker.nextNode()) && out.length < 200 && n < 200000) {
+    n++;
+    const t = node.nodeValue;
+    if (!t || t.length > 300 || !/\d/.test(t)) continue;
+    PRICE_RE.lastIndex = 0;
+    if (!PRICE_RE.test(t)) continue;
+    const el = node.parentElement;
+    if (!el || SKIP_TAGS.has(el.localName) || el.closest('script,style,noscript,template,option,select')) continue;
+    let row = el;
+    for (let cur = el.parentElement, k = 0; cur && k < 4 && cur !== document.body; cur = cur.parentElement, k++) {
+      const text = norm(cur.innerText || '');
+      if (text.length > 160 || countPrices(text) !== 1) break;
+      row = cur;
+    }
+    if (seenRows.has(row)) continue;
+    seenRows.add(row);
+    const st = getComputedStyle(row);
+    const box = boxOf(row);
+    if (!box || box.width < 1 || box.height < 1 || !isRendered(row, st)) continue;
+    const text = norm(row.innerText || '');
+    PRICE_RE.lastIndex = 0;
+    const m = PRICE_RE.exec(text);
+    if (!m) continue;
+    const label = norm(text.replace(m[0], ' ')).replace(/^[:\s–—-]+|[:\s–—-]+$/g, '');
+    out.push({ el: row, ref: ref(row, text), label: cap(label, 200), raw: norm(m[0]), struck: isStruck(el, row) });
+  }
+  // the container of a row: the nearest ancestor that holds another row too
+  const rows = new Set(out.map((r) => r.el));
+  for (const r of out) {
+    let c = r.el.parentElement, container = null;
+    for (let k = 0; c && k < 8 && c !== document.documentElement; c = c.parentElement, k++) {
+      let others = 0;
+      for (const o of rows) if (o !== r.el && c.contains(o)) { others++; break; }
+      if (others) { container = c; break; }
+    }
+    r.container = container ? selectorOf(container) : '';
+    delete r.el;
+  }
+  return out;
+}
+
+function countPrices(text) {
+  PRICE_RE.lastIndex = 0;
+  let k = 0;
+  while (PRICE_RE.exec(text) && k < 3) k++;
+  return k;
+}
+
+function isStruck(el, row) {
+  for (let cur = el; cur && cur !== row.parentElement; cur = cur.parentElement) {
+    if (cur.localName === 's' || cur.localName === 'del') return true;
+    if ((getComputedStyle(cur).textDecorationLine || '').includes('line-through')) return true;
+  }
+  return false;
 }
 
 // The kinds of field under an element (type -> count; ``card`` for payment-card fields).

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import re
 import time
 from datetime import datetime, timezone
 from importlib import resources
 
 from auditor.models import (Box, Clickable, Control, ElementRef, FormInfo, FrameSnapshot, Overlay, PageSnapshot,
-                            Presentation,
+                            Presentation, PriceRow,
                             RequestFact, SelectOption, TextBlock)
 
 _COLLECTOR_SRC = (resources.files("auditor.browser") / "collector.js").read_text(encoding="utf-8")
@@ -169,7 +170,7 @@ async def collect_page(page, url: str, terms: str, viewport: tuple[int, int]) ->
 
     results = await asyncio.gather(*(one(f) for f in frames))
 
-    frame_snaps, controls, texts, overlays, forms = [], [], [], [], []
+    frame_snaps, controls, texts, overlays, forms, prices = [], [], [], [], [], []
     frame_overlay: dict[int, int] = {}  # frame index -> overlay index of its iframe element
     for f, raw, (dx, dy), path, error in results:
         i = index[f]
@@ -219,6 +220,13 @@ async def collect_page(page, url: str, terms: str, viewport: tuple[int, int]) ->
                 action=_ref(best["ref"], i, dx, dy) if best else None,
                 action_distance=(float(best["distance"]) if best and best.get("distance") is not None else None),
                 form=t.get("form"), action_form=best.get("form") if best else None, overlay=g(t.get("overlay"))))
+        for pr in raw.get("prices", []) or []:
+            amount, currency = parse_amount(pr.get("raw", ""))
+            if amount is None or not pr.get("ref"):
+                continue
+            prices.append(PriceRow(ref=_ref(pr["ref"], i, dx, dy), label=pr.get("label", ""), raw=pr.get("raw", ""),
+                                   amount=amount, currency=currency, container=pr.get("container") or "",
+                                   struck=bool(pr.get("struck"))))
         for fm in raw.get("forms", []):
             forms.append(FormInfo(frame=i, selector=fm["selector"], fields=tuple(sorted(fm.get("fields", {}).items()))))
 
@@ -258,7 +266,37 @@ async def collect_page(page, url: str, terms: str, viewport: tuple[int, int]) ->
     return PageSnapshot(
         url=url, final_url=page.url, title=top.title, lang=top.lang, viewport=viewport, frames=tuple(frame_snaps),
         controls=tuple(controls), texts=tuple(texts), overlays=tuple(overlays), forms=tuple(forms),
-        collected_at=utc_now(), presented=presented)
+        collected_at=utc_now(), presented=presented, prices=tuple(prices))
+
+
+_CURRENCIES = (("US$", "USD"), ("R$", "BRL"), ("£", "GBP"), ("€", "EUR"), ("$", "USD"), ("¥", "JPY"), ("￥", "CNY"),
+               ("₹", "INR"), ("円", "JPY"), ("元", "CNY"), ("zł", "PLN"), ("kr", "SEK"), ("CHF", "CHF"),
+               ("USD", "USD"), ("EUR", "EUR"), ("GBP", "GBP"), ("JPY", "JPY"), ("CNY", "CNY"), ("RMB", "CNY"))
+
+
+def parse_amount(raw: str) -> tuple[float | None, str]:
+    """"£1,299.00" -> (1299.0, "GBP"); "1.299,00 €" -> (1299.0, "EUR"); "−£5.00" -> (-5.0, "GBP")."""
+    currency = next((code for sym, code in _CURRENCIES if sym in raw), "")
+    digits = re.sub(r"[^\d.,]", "", raw)
+    if not digits or not re.search(r"\d", digits):
+        return None, currency
+    if "," in digits and "." in digits:
+        dec = "," if digits.rfind(",") > digits.rfind(".") else "."
+    elif "," in digits:
+        dec = "," if re.search(r",\d{1,2}$", digits) else None
+    elif "." in digits:
+        dec = "." if re.search(r"\.\d{1,2}$", digits) else None
+    else:
+        dec = None
+    try:
+        if dec:
+            whole, frac = digits.rsplit(dec, 1)
+            value = float(f"{re.sub(r'[.,]', '', whole) or '0'}.{frac}")
+        else:
+            value = float(re.sub(r"[.,]", "", digits))
+    except ValueError:
+        return None, currency
+    return (-value if re.search(r"[-−]", raw) else value), currency
 
 
 def _pick_action(actions: list[dict]) -> dict | None:

@@ -101,15 +101,19 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
         async def audit_here(step: Step | None) -> PageResult:
             index = step.index if step else 0
             result = PageResult(url=page.url, started_at=utc_now())
+            # cookies and requests count as "before any choice" on the start page only: later steps follow
+            # whatever the flow did with the banner (consent-before-choice judges the first load)
             result = await audit_loaded(shared, page, network, page.url, result,
                                         f"{slug}-step{index:02d}" if opts.out_dir is not None and opts.evidence else None,
-                                        interact=False, mask=mask())
+                                        interact=False, mask=mask(), phase="before-choice" if index == 0 else "in-flow")
             fresh = []
             for c in result.checks:
                 new = tuple(f for f in c.findings if f.fingerprint not in seen)
                 seen.update(f.fingerprint for f in new)
                 fresh.append(dataclasses.replace(c, findings=new))
             return dataclasses.replace(result, checks=tuple(fresh))
+
+        acted: dict[int, str] = {}  # step -> the text of what the person acted on
 
         try:
             response = await page.goto(flow.start, wait_until="load", timeout=timeout_ms)
@@ -131,6 +135,7 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
             for step in flow.steps:
                 at = utc_now()
                 try:
+                    acted[step.index] = await _acted_on(page, step, identity)
                     await _do(page, step, flow, identity, masked_targets, st.timeout, shared.ctx.lexicon)
                     await _after_action(page)
                     if blocked and _nav_blocked(blocked, steps):
@@ -151,6 +156,7 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
                     break
             else:
                 complete = True
+        steps = _judge_journey(shared, flow, steps, acted)
         if trace_dir is not None:
             trace_dir.mkdir(parents=True, exist_ok=True)
             path = trace_dir / f"{slug}.zip"
@@ -191,7 +197,7 @@ async def _do(page, step: Step, flow: Flow, identity: Identity, masked_targets: 
         await loc.click(timeout=timeout)
     elif kind == "fill":
         value = render(step.arg("value"), identity)
-        if any(s and s in value for s in identity.secrets()):
+        if _secret_value(step, identity):
             masked_targets.append(target)
         await loc.fill(value, timeout=timeout)
     elif kind in ("check", "uncheck"):
@@ -225,11 +231,63 @@ async def _do(page, step: Step, flow: Flow, identity: Identity, masked_targets: 
         if step.arg("text"):
             text = render(step.arg("text"), identity)
             try:
-                await page.get_by_text(text).first.wait_for(state="visible", timeout=timeout)
+                await page.get_by_text(text).filter(visible=True).first.wait_for(state="visible", timeout=timeout)
             except Exception:
                 raise StepFailed(f"expected text not found: {text!r}") from None
     elif kind == "audit":
         pass  # every step is audited; a checkpoint only names the moment
+
+
+ACTED_ON_JS = r"""(el) => {
+  const t = (x) => (x ? (x.innerText || x.value || x.getAttribute('aria-label') || '') : '').replace(/\s+/g, ' ').trim();
+  let text = t(el);
+  if (el.labels && el.labels.length) text = t(el.labels[0]) || text;
+  if (el.localName === 'select' && el.selectedOptions && el.selectedOptions.length) text += ' ' + t(el.selectedOptions[0]);
+  return text.slice(0, 200);
+}"""
+
+
+async def _acted_on(page, step: Step, identity: Identity) -> str:
+    """The visible text of what a click, check or select acts on: what the person meant to choose."""
+    if step.kind not in ("click", "check", "select") or not step.arg("target"):
+        return ""
+    try:
+        loc = page.locator(render(step.arg("target"), identity)).first
+        text = await loc.evaluate(ACTED_ON_JS, timeout=2000)
+        if step.kind == "select":
+            text += " " + render(step.arg("value") or "", identity)
+        return text.strip()
+    except Exception:
+        return ""
+
+
+def _judge_journey(shared: _Shared, flow: Flow, steps: list, acted: dict) -> list:
+    """Run the journey checks over the walked steps and put each finding on the step where it belongs."""
+    from auditor.engine import _finish_findings
+    from auditor.models import Journey, JourneyStep
+    from auditor.registry import judge_journey
+    journey = Journey(flow.name, tuple(
+        JourneyStep(index=s.index, kind=s.kind, label=s.label, acted_on=acted.get(s.index, ""),
+                    snapshot=s.page.snapshot if s.page is not None else None)
+        for s in steps if s.status == "ok"))
+    if not journey.steps:
+        return steps
+    results = judge_journey(journey, shared.specs, shared.ctx, shared.options.debug)
+    out = []
+    opts = shared.options
+    for s in steps:
+        extra = results.get(s.index) if s.status == "ok" else None
+        if extra and s.page is not None:
+            shot = opts.out_dir / s.page.screenshot if opts.out_dir is not None and s.page.screenshot else None
+            image = None
+            if shot is not None and shot.exists() and any(r.findings for r in extra):
+                from PIL import Image
+                image = Image.open(shot)
+                image.load()
+            done = tuple(_finish_findings(r, s.page.snapshot, s.page.url, image, shot, opts.out_dir) for r in extra)
+            s = dataclasses.replace(s, page=dataclasses.replace(s.page, checks=s.page.checks + done))
+        out.append(s)
+    return out
 
 
 async def _submit_guard(loc, flow: Flow, verb: str, lexicon) -> None:
@@ -293,9 +351,19 @@ def _label(step: Step, identity: Identity) -> str:
         label = label.replace(s, "•" * 8)
     if step.kind == "fill" and not step.name:
         value = render(step.arg("value"), identity)
-        shown = "•" * 8 if any(s in value for s in identity.secrets()) else value
+        shown = "•" * 8 if _secret_value(step, identity) else value
         label = f"fill {render(step.arg('target'), identity)} = {shown}"
     return label
+
+
+def _secret_value(step: Step, identity: Identity) -> bool:
+    """A fill that types a password or card detail (by the identity field it names, or the value itself)."""
+    from auditor.flows.identity import SECRET_FIELDS
+    raw = step.arg("value") or ""
+    if any(f"identity.{f}" in raw.replace(" ", "") for f in SECRET_FIELDS):
+        return True
+    value = render(raw, identity)
+    return any(s in value for s in identity.secrets())
 
 
 def _short(url: str) -> str:

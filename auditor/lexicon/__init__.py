@@ -20,6 +20,7 @@ CATEGORIES = (
     "optout_wording", "agreement", "assumption", "cookie_notice", "accept", "acknowledge", "reject", "settings",
     "decline_addon", "close", "newsletter_popup", "binding", "affirmative",
     "cookie_word", "negation", "save", "legitimate_interest", "age_gate", "signin", "final_submit",
+    "order_total", "subtotal", "fee", "shipping", "tax_or_discount",
 )
 # categories whose words make a block of text worth measuring in the browser
 TEXT_CANDIDATE_CATEGORIES = ("agreement", "assumption", "marketing", "sharing", "advertising", "tracking",

@@ -1,0 +1,75 @@
+"""Something the person did not choose is added to the basket on the way to payment.
+
+## What it finds
+Walking a flow, the auditor reads the basket or order summary after every step (price rows grouped under a
+total; see ``auditor/baskets.py``). The first basket seen is what the person put in. A finding when a later
+step shows a new line item or paid extra that the step's own action does not explain: the person clicked,
+ticked or chose nothing whose label shares a word with the new line (for example a "Protection plan £14.99"
+that appears when the person only clicked "Continue to extras"). The finding points at the new line on the
+page where it first appears, with the basket before and after.
+
+Not findings: items the person added (a click on "Add the protection plan" that adds "Protection plan"), fees,
+delivery, tax and discounts (fees are drip-pricing's business), lines that only change quantity or price.
+
+## Why it matters
+Adding products or services to a basket without the person's choice is "sneaking into the basket": EU
+Consumer Rights Directive Art. 22 (no pre-ticked paid extras), Unfair Commercial Practices Directive Annex I,
+EU DSA Art. 25, FTC "Bringing Dark Patterns to Light" (2022, "sneaking"), India's Guidelines for Prevention
+and Regulation of Dark Patterns (2023, "basket sneaking").
+
+## Example
+A checkout whose extras step adds "Northwind Care Protection Plan £14.99" to the order summary while the
+person only clicked "Continue".
+
+## How to fix
+Offer extras unticked and add them to the basket only when the person chooses them.
+
+## References
+- Consumer Rights Directive 2011/83/EU Art. 22
+- Unfair Commercial Practices Directive 2005/29/EC
+- EU Digital Services Act Art. 25
+- FTC, Bringing Dark Patterns to Light (2022)
+- India, Guidelines for Prevention and Regulation of Dark Patterns (2023): basket sneaking
+"""
+
+from __future__ import annotations
+
+from auditor.baskets import find_basket, same_item, shares_words
+from auditor.models import Journey
+from auditor.registry import CheckContext, Hit, NotApplicable, check, quote
+
+
+@check(id="sneak-into-basket", title="An item the person did not choose is added to the basket", severity="high",
+       tags=("crd", "ucpd", "dsa", "ftc", "india-dark-patterns"), scope="journey",
+       references=("CRD Art. 22", "UCPD Annex I", "DSA Art. 25", "FTC Dark Patterns report 2022",
+                   "India Dark Patterns Guidelines 2023"))
+def sneak_into_basket(journey: Journey, ctx: CheckContext):
+    previous = None  # (step index, {key: line}) of the last basket seen
+    reported: set[str] = set()
+    for step in journey.steps:
+        if step.snapshot is None:
+            continue
+        basket = find_basket(step.snapshot, ctx)
+        if basket is None:
+            continue
+        items = {ln.key: ln for ln in basket.lines if ln.kind == "item" and ln.row.amount > 0 and ln.key}
+        if previous is not None:
+            for key, ln in items.items():
+                if key in previous[1] or key in reported or any(same_item(ln.row.label, p.row.label)
+                                                                  for p in previous[1].values()):
+                    continue
+                if step.acted_on and shares_words(step.acted_on, ln.row.label):
+                    continue  # the person chose it
+                reported.add(key)
+                before = sorted(f"{x.row.label[:60]} {x.row.raw}" for x in previous[1].values())
+                yield Hit(
+                    element=ln.row.ref, step=step.index, confidence="medium",
+                    message=(f'"{quote(ln.row.label, 80)}" ({ln.row.raw}) was added to the basket at step '
+                             f'{step.index} ({quote(step.label, 60)}) without the person choosing it'),
+                    text=ln.row.label,
+                    details=(("step", step.index), ("amount", ln.row.amount), ("currency", ln.row.currency),
+                             ("basket_before", before), ("basket_before_step", previous[0]),
+                             ("person_acted_on", step.acted_on)))
+        previous = (step.index, {**(previous[1] if previous else {}), **items})
+    if previous is None:
+        raise NotApplicable
