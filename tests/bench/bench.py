@@ -191,8 +191,12 @@ def default_pages(n: int) -> list[str]:
     pages = [p.relative_to(FIXTURES).as_posix() for p in fixture_pages()]
     site = [p for p in pages if p.startswith("site/")]
     checks = [p for p in pages if p.startswith("checks/")]
-    # every site page of the dark shop, then the check fixtures taken in turn from each check's folder
-    chosen = [p for p in site if "/dark/" in p]
+    # half the sample from the dark shop (its six entry pages first: the same pages as earlier measurements),
+    # half from the check fixtures, taken in turn from each check's folder
+    entry = ["index", "product", "cart", "checkout", "signup", "account"]
+    shop = sorted((p for p in site if "/dark/" in p),
+                  key=lambda p: (entry.index(p.rsplit("/", 1)[1][:-5]) if p.rsplit("/", 1)[1][:-5] in entry else 99, p))
+    chosen = shop[: n // 2]
     folders: dict[str, list[str]] = {}
     for p in checks:
         folders.setdefault(p.split("/")[1], []).append(p)

@@ -1,0 +1,104 @@
+"""Baskets read from price rows, and the journey checks sneak-into-basket and drip-pricing (no browser)."""
+
+from __future__ import annotations
+
+import pytest
+from builders import CTX, SPECS
+
+from auditor.baskets import find_basket, line_kind, same_item
+from auditor.browser.page import parse_amount
+from auditor.models import ElementRef, Journey, JourneyStep, PageSnapshot, PriceRow
+from auditor.registry import judge_journey
+
+SUMMARY = "#summary"
+
+
+def row(label: str, raw: str, container: str = SUMMARY, **kw) -> PriceRow:
+    amount, currency = parse_amount(raw)
+    return PriceRow(ref=ElementRef(selector=f"{container} li[data-l='{label[:10]}']", text=label), label=label,
+                    raw=raw, amount=amount, currency=currency, container=container, **kw)
+
+
+def page(*rows: PriceRow) -> PageSnapshot:
+    return PageSnapshot(url="https://shop.example/checkout", prices=tuple(rows))
+
+
+def step(i: int, snap: PageSnapshot, label: str = "continue", acted: str = "Continue") -> JourneyStep:
+    return JourneyStep(index=i, kind="click", label=label, acted_on=acted, snapshot=snap)
+
+
+def findings(journey: Journey, check: str) -> list[tuple[int, str]]:
+    results = judge_journey(journey, [SPECS[check]], CTX, debug=True)
+    return [(i, f.message) for i, rs in results.items() for r in rs for f in r.findings]
+
+
+CART = page(row("Summit 45L Pack", "£129.00"), row("Subtotal", "£129.00"), row("Total", "£129.00"))
+
+
+@pytest.mark.parametrize("raw, amount, currency", [
+    ("£1,299.00", 1299.0, "GBP"), ("1.299,00 €", 1299.0, "EUR"), ("R$ 49,90", 49.9, "BRL"), ("¥12,800", 12800.0, "JPY"),
+    ("12 800 円", 12800.0, "JPY"), ("−£5.00", -5.0, "GBP"), ("$19.99", 19.99, "USD"), ("99 €", 99.0, "EUR"),
+])
+def test_amounts_are_parsed_in_every_convention(raw, amount, currency):
+    assert parse_amount(raw) == (amount, currency)
+
+
+@pytest.mark.parametrize("label, kind", [
+    ("Total", "order_total"), ("Gesamtsumme", "order_total"), ("合計", "order_total"), ("Subtotal", "subtotal"),
+    ("Zwischensumme", "subtotal"), ("Service fee", "fee"), ("Frais de service", "fee"), ("服务费", "fee"),
+    ("Delivery", "shipping"), ("Versandkosten", "shipping"), ("VAT included", "tax_or_discount"),
+    ("Summit 45L Pack", "item"),
+])
+def test_basket_lines_are_sorted_by_the_lexicon(label, kind):
+    assert line_kind(CTX, label) == kind
+
+
+def test_a_basket_needs_a_total_and_finds_its_lines_in_another_table():
+    assert find_basket(page(row("Summit 45L Pack", "£129.00")), CTX) is None
+    # a cart: lines in a table, the sums in a box beside it
+    split = page(row("Summit 45L Pack", "£129.00", container="#lines"), row("Gift wrap offer", "£4.00", container="#offer"),
+                 row("Subtotal", "£129.00"), row("Total", "£129.00"))
+    basket = find_basket(split, CTX)
+    assert [ln.row.label for ln in basket.lines if ln.kind == "item"] == ["Summit 45L Pack"]
+
+
+def test_same_item_tolerates_the_formatting_of_another_step():
+    assert same_item("Summit 45L Pack Spruce · M/L · In stock", "1 Summit 45L Pack Spruce · M/L · Qty 1")
+    assert not same_item("Summit 45L Pack", "Northwind Care Protection Plan")
+
+
+EXTRAS = page(row("Summit 45L Pack", "£129.00"), row("Care Protection Plan", "£14.99"), row("Total", "£143.99"))
+
+
+def test_an_extra_that_appears_without_the_person_choosing_it_is_sneaked_in():
+    found = findings(Journey("x", (step(1, CART), step(2, EXTRAS, "continue to extras"))), "sneak-into-basket")
+    assert len(found) == 1 and found[0][0] == 2 and "Care Protection Plan" in found[0][1]
+
+
+def test_an_extra_the_person_added_is_not_sneaked_in():
+    chose = step(2, EXTRAS, "add protection", acted="Add the Care Protection Plan")
+    assert findings(Journey("x", (step(1, CART), chose)), "sneak-into-basket") == []
+
+
+def test_sneak_into_basket_is_not_applicable_without_a_basket():
+    results = judge_journey(Journey("x", (step(1, page()),)), [SPECS["sneak-into-basket"]], CTX, debug=True)
+    assert [r.outcome for rs in results.values() for r in rs] == ["not-applicable"]
+
+
+def test_a_fee_that_appears_late_and_raises_the_total_is_drip_pricing():
+    pay = page(row("Summit 45L Pack", "£129.00"), row("Service fee", "£2.95"), row("Total", "£131.95"))
+    found = findings(Journey("x", (step(1, CART), step(2, pay, "continue to payment"))), "drip-pricing")
+    assert len(found) == 1 and found[0][0] == 2 and "Service fee" in found[0][1] and "£129.00" in found[0][1]
+
+
+def test_fees_shown_from_the_start_and_options_the_person_chose_are_not_drip_pricing():
+    cart = page(row("Summit 45L Pack", "£129.00"), row("Service fee", "£2.95"), row("Total", "£131.95"))
+    pay = page(row("Summit 45L Pack", "£129.00"), row("Service fee", "£2.95"), row("Total", "£131.95"))
+    assert findings(Journey("x", (step(1, cart), step(2, pay))), "drip-pricing") == []
+    express = page(row("Summit 45L Pack", "£129.00"), row("Express delivery", "£9.95"), row("Total", "£138.95"))
+    chose = step(2, express, "choose express", acted="Express delivery £9.95")
+    assert findings(Journey("x", (step(1, CART), chose)), "drip-pricing") == []
+
+
+def test_a_sneaked_item_raises_the_total_but_is_not_also_drip_pricing():
+    assert findings(Journey("x", (step(1, CART), step(2, EXTRAS))), "drip-pricing") == []
