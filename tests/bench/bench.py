@@ -6,6 +6,8 @@
 2. The collector's in-page time on generated pages of 1,000, 10,000 and 100,000 elements (target: at most
    250 ms at 10,000 elements, growing about linearly).
 3. Precision and recall of every check over the annotated fixtures (the harness of the test suite).
+4. Whole-process time of `auditor flow FILE` for every fixture flow against a plain Playwright script doing the
+   same steps with no audit (target: ratio at most 1.5).
 
 Options: ``--rounds N`` (default 3), ``--pages N`` (fixture pages in part 1, default 12), ``--skip PART``,
 ``--no-interact`` (time the first-layer audit alone, without opening settings or refusing consent).
@@ -78,6 +80,60 @@ def bench_scan(origin: str, pages: list[str], rounds: int, extra: list[str] = ()
                "median_plain_s": round(statistics.median(r["plain_s"] for r in rows), 3), "rounds": rounds}
     print(f"  median: audit {summary['median_audit_s']:.2f}s, plain {summary['median_plain_s']:.2f}s, "
           f"ratio {summary['median_ratio']:.2f} (max {summary['max_ratio']:.2f}; target <= 1.5)", flush=True)
+    return summary
+
+
+# The same steps as `auditor flow`, done by a plain Playwright script: no settle, no audit, no screenshots (it
+# uses the runner's step code so both sides click, fill and wait the same way).
+FLOW_BASELINE = r"""
+import asyncio, sys
+from playwright.async_api import async_playwright
+from auditor.browser.launch import IGNORE_DEFAULT_ARGS, LAUNCH_ARGS, find_browser
+from auditor.flows.spec import load_flow
+from auditor.flows.identity import make_identity
+from auditor.flows.runner import _do, _after_action
+from auditor.lexicon import load
+async def main(path, base):
+    flow = load_flow(path, base)
+    ident = make_identity(flow.locale, flow.seed)
+    lex = load()
+    async with async_playwright() as pw:
+        exe = find_browser(None, pw)
+        browser = await pw.chromium.launch(executable_path=exe, args=list(LAUNCH_ARGS),
+                                           ignore_default_args=list(IGNORE_DEFAULT_ARGS))
+        vp = flow.viewport or (1280, 800)
+        page = await browser.new_page(viewport={"width": vp[0], "height": vp[1]})
+        await page.goto(flow.start, wait_until="load")
+        for step in flow.steps:
+            await _do(page, step, flow, ident, [], 30.0, lex)
+            await _after_action(page)
+        await browser.close()
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+def bench_flows(origin: str, rounds: int) -> dict:
+    """Part 4: `auditor flow FILE` (an audit and a screenshot after every step) vs the same steps, plain."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in sorted((ROOT / "fixtures" / "flows").glob("*.yaml")):
+            audit, plain = [], []
+            for r in range(rounds):
+                order = ("audit", "plain") if r % 2 == 0 else ("plain", "audit")
+                for which in order:
+                    if which == "audit":
+                        audit.append(_timed([sys.executable, "-m", "auditor", "flow", str(f), "--base", origin,
+                                             "--out", f"{tmp}/a"])[0])
+                    else:
+                        plain.append(_timed([sys.executable, "-c", FLOW_BASELINE, str(f), origin])[0])
+            a, p = statistics.median(audit), statistics.median(plain)
+            steps = sum(1 for line in f.read_text(encoding="utf-8").splitlines() if line.lstrip().startswith("- "))
+            rows.append({"flow": f.name, "steps": steps, "audit_s": round(a, 3), "plain_s": round(p, 3),
+                         "ratio": round(a / p, 3)})
+            print(f"  {f.name:<24} {steps:3} steps  audit {a:6.2f}s  plain {p:6.2f}s  ratio {a / p:5.2f}", flush=True)
+    ratios = [r["ratio"] for r in rows]
+    summary = {"flows": rows, "median_ratio": round(statistics.median(ratios), 3), "rounds": rounds}
+    print(f"  median ratio {summary['median_ratio']:.2f} (target <= 1.5)", flush=True)
     return summary
 
 
@@ -215,7 +271,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--pages", type=int, default=12)
-    ap.add_argument("--skip", action="append", default=[], choices=["scan", "collector", "accuracy"])
+    ap.add_argument("--skip", action="append", default=[], choices=["scan", "collector", "accuracy", "flows"])
     ap.add_argument("--no-interact", action="store_true",
                     help="time scans with --no-interact (first layer only: no settings layer, no refusal)")
     args = ap.parse_args()
@@ -228,6 +284,10 @@ def main() -> int:
         if "accuracy" not in args.skip:
             print("3. precision and recall per check over the annotated fixtures", flush=True)
             results["accuracy"] = bench_accuracy(origin)
+        if "flows" not in args.skip:
+            print(f"4. auditor flow vs the same steps in a plain Playwright script (median of {args.rounds})",
+                  flush=True)
+            results["flows"] = bench_flows(origin, args.rounds)
     if "collector" not in args.skip:
         print("2. collector time on generated pages", flush=True)
         results["collector"] = bench_collector([1_000, 10_000, 100_000], runs=args.rounds + 2)
