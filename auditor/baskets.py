@@ -104,18 +104,19 @@ def _with_items_elsewhere(page: PageSnapshot, ctx: CheckContext, basket: Basket)
     return basket
 
 
+def _words(label: str, min_len: int) -> set[str]:
+    return {w for w in label_key(label).split() if len(w) >= min_len}
+
+
 def shares_words(a: str, b: str, min_len: int = 4) -> bool:
     """Do two labels share a word of ``min_len`` letters or more (the person's click and a basket line)?"""
-    wa = {w for w in label_key(a).split() if len(w) >= min_len}
-    wb = {w for w in label_key(b).split() if len(w) >= min_len}
-    return bool(wa & wb)
+    return bool(_words(a, min_len) & _words(b, min_len))
 
 
 def same_item(a: str, b: str) -> bool:
     """Two labels name the same thing: half the words of the shorter one (three letters or more) recur in the
     other ("Summit 45L Trekking Pack · In stock" ~ "1 Summit 45L Trekking Pack · Qty 1")."""
-    wa = {w for w in label_key(a).split() if len(w) >= 3}
-    wb = {w for w in label_key(b).split() if len(w) >= 3}
+    wa, wb = _words(a, 3), _words(b, 3)
     if not wa or not wb:
         return label_key(a) == label_key(b)
     return len(wa & wb) >= max(1, min(len(wa), len(wb)) / 2)

@@ -62,35 +62,50 @@ def normalise_target(raw: str) -> str:
     return text
 
 
-def _run_scan(urls, out, json_path, html_path, fail_on, timeout, viewport, locale, browser, config, quiet_ms,
-              settle_cap_ms, concurrency, debug, evidence, interact=True) -> ExitCode:
-    from auditor.config import load_config
-    from auditor.engine import AuditOptions, audit
-    from auditor.models import RunSettings, to_dict
-    from auditor.registry import discover
-    from auditor.report import console as console_report
-    from auditor.report import json_report
-
+def _check_common(fail_on: str, timeout: float) -> None:
     if fail_on not in SEVERITY_RANK:
         raise UsageError(f"--fail-on: expected high, medium or low, got {fail_on!r}")
     if timeout <= 0:
         raise UsageError("--timeout must be positive")
-    targets = [normalise_target(u) for u in urls]
+
+
+def _options(out, json_path, html_path, fail_on, timeout, viewport, locale, browser, config, quiet_ms,
+             settle_cap_ms, concurrency, debug, evidence, interact):
+    """The options scan and flow share: (AuditOptions, Config, JSON path, HTML path); creates OUT."""
+    from auditor.config import load_config
+    from auditor.engine import AuditOptions
+    from auditor.models import RunSettings
     vp = parse_viewport(viewport)
     cfg = load_config(config)
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = Path(json_path) if json_path else out_dir / "report.json"
-    html_path = Path(html_path) if html_path else out_dir / "report.html"
+    settings = RunSettings(viewport=vp, locale=locale, timeout=timeout, quiet_ms=quiet_ms,
+                           settle_cap_ms=settle_cap_ms, fail_on=fail_on,
+                           command=" ".join(["auditor"] + sys.argv[1:]), interact=interact)
+    options = AuditOptions(settings=settings, config=cfg, browser_path=browser, out_dir=out_dir,
+                           concurrency=concurrency, debug=debug, evidence=evidence)
+    return (options, cfg, Path(json_path) if json_path else out_dir / "report.json",
+            Path(html_path) if html_path else out_dir / "report.html")
+
+
+def _run_scan(urls, out, json_path, html_path, fail_on, timeout, viewport, locale, browser, config, quiet_ms,
+              settle_cap_ms, concurrency, debug, evidence, interact=True) -> ExitCode:
+    from auditor.engine import audit
+    from auditor.models import to_dict
+    from auditor.registry import discover
+    from auditor.report import console as console_report
+    from auditor.report import json_report
+
+    _check_common(fail_on, timeout)
+    targets = [normalise_target(u) for u in urls]
+    # the checks are imported inside audit(), beside the browser start-up
+    options, cfg, json_path, html_path = _options(out, json_path, html_path, fail_on, timeout, viewport, locale,
+                                                  browser, config, quiet_ms, settle_cap_ms, concurrency, debug,
+                                                  evidence, interact)
+    out_dir = options.out_dir
     stream = out_dir / "pages.jsonl"
     stream.write_text("", encoding="utf-8")
     (out_dir / "snapshots").mkdir(exist_ok=True)
-    settings = RunSettings(viewport=vp, locale=locale, timeout=timeout, quiet_ms=quiet_ms,
-                           settle_cap_ms=settle_cap_ms, fail_on=fail_on, command=" ".join(["auditor"] + sys.argv[1:]),
-                           interact=interact)
-    # the checks are imported inside audit(), beside the browser start-up
-    options = AuditOptions(settings=settings, config=cfg, browser_path=browser, out_dir=out_dir,
-                           concurrency=concurrency, debug=debug, evidence=evidence)
     total = len(targets)
     done = [0]
 
@@ -129,28 +144,22 @@ def exit_code_for(run, fail_on: str) -> ExitCode:
     if any(p.error for p in run.pages) or any(not fl.complete for fl in run.flows):
         return ExitCode.TARGET_FAILED
     floor = SEVERITY_RANK[fail_on]
-    every = [f for p in run.pages for f in p.findings] + [f for fl in run.flows for f in fl.findings]
-    if any(f.status == "fail" and SEVERITY_RANK.get(f.severity, 0) >= floor for f in every):
+    if any(f.status == "fail" and SEVERITY_RANK.get(f.severity, 0) >= floor for f in run.findings):
         return ExitCode.FINDINGS
     return ExitCode.OK
 
 
 def _run_flows(files, base, out, json_path, html_path, fail_on, timeout, viewport, locale, browser, config,
                quiet_ms, settle_cap_ms, concurrency, debug, evidence, trace) -> ExitCode:
-    from auditor.config import load_config
-    from auditor.engine import AuditOptions, browser_session, browser_info
+    from auditor import TOOL_NAME
+    from auditor.engine import browser_info, browser_session, utc_now
     from auditor.flows.identity import make_identity
     from auditor.flows.spec import FlowError, load_flow
-    from auditor.models import AuditRun, RunSettings
+    from auditor.models import AuditRun
     from auditor.report import console as console_report
     from auditor.report import json_report
-    from auditor.engine import utc_now
-    from auditor import TOOL_NAME
 
-    if fail_on not in SEVERITY_RANK:
-        raise UsageError(f"--fail-on: expected high, medium or low, got {fail_on!r}")
-    if timeout <= 0:
-        raise UsageError("--timeout must be positive")
+    _check_common(fail_on, timeout)
     if base is not None and not re.match(r"^https?://[^/]+", base):
         raise UsageError(f"--base {base!r}: expected an http(s) origin such as http://127.0.0.1:8000")
     flows = []
@@ -159,17 +168,10 @@ def _run_flows(files, base, out, json_path, html_path, fail_on, timeout, viewpor
             flows.append(load_flow(f, base))
         except FlowError as exc:
             raise UsageError(str(exc)) from None
-    vp = parse_viewport(viewport)
-    cfg = load_config(config)
-    out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = Path(json_path) if json_path else out_dir / "report.json"
-    html_path = Path(html_path) if html_path else out_dir / "report.html"
-    settings = RunSettings(viewport=vp, locale=locale, timeout=timeout, quiet_ms=quiet_ms,
-                           settle_cap_ms=settle_cap_ms, fail_on=fail_on,
-                           command=" ".join(["auditor"] + sys.argv[1:]), interact=False)
-    options = AuditOptions(settings=settings, config=cfg, browser_path=browser, out_dir=out_dir,
-                           concurrency=concurrency, debug=debug, evidence=evidence)
+    options, cfg, json_path, html_path = _options(out, json_path, html_path, fail_on, timeout, viewport, locale,
+                                                  browser, config, quiet_ms, settle_cap_ms, concurrency, debug,
+                                                  evidence, interact=False)
+    out_dir, settings = options.out_dir, options.settings
     secrets = {s for fl in flows for s in make_identity(fl.locale or locale, fl.seed).secrets()}
     trace_dir = out_dir / "traces" if trace else None
 

@@ -14,6 +14,7 @@ import functools
 import http.server
 import io
 import re
+import sys
 import threading
 from pathlib import Path
 from typing import Iterator
@@ -56,7 +57,6 @@ class _Server(http.server.ThreadingHTTPServer):
 
     def handle_error(self, request, client_address):
         # a browser that closes a connection mid-response (a page closed while loading) is not an error here
-        import sys
         if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
             return
         super().handle_error(request, client_address)

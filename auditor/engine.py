@@ -208,7 +208,7 @@ async def audit_page(shared: _Shared, index: int, url: str, inspect: PageHook | 
 
 async def audit_loaded(shared: _Shared, page, network: NetworkTracker, url: str, result: PageResult,
                        slug: str | None, interact: bool = False, mask: tuple = (),
-                       phase: str = "before-choice") -> PageResult:
+                       phase: str = "before-choice", prices: bool = False) -> PageResult:
     """Audit a page that has loaded: settle, collect, record state, screenshot (``slug`` names it; ``mask``:
     locators painted over), find the banner, (``interact``: open its settings, refuse in a fresh context),
     judge and attach the evidence."""
@@ -226,7 +226,7 @@ async def audit_loaded(shared: _Shared, page, network: NetworkTracker, url: str,
                                                          timeout=int(st.timeout * 1000), mask=list(mask)))
         await asyncio.sleep(0)
     try:
-        snapshot = await collect_page(page, url, await shared.terms, st.viewport)
+        snapshot = await collect_page(page, url, await shared.terms, st.viewport, prices=prices)
         before = await read_state(page, network, phase, network.started)
     except BaseException:
         if shooting is not None:

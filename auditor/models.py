@@ -418,6 +418,11 @@ class AuditRun:
     pages: tuple[PageResult, ...] = field(default_factory=tuple)
     flows: tuple[FlowResult, ...] = field(default_factory=tuple)
 
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Findings of the scanned pages and of every flow step (a flow finding once, at its first step)."""
+        return tuple(f for p in self.pages for f in p.findings) + tuple(f for fl in self.flows for f in fl.findings)
+
 
 @dataclass(frozen=True)
 class JourneyStep:

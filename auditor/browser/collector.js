@@ -820,7 +820,9 @@ function collect(opts) {
   }
 
   let outPrices = [];
-  try { outPrices = priceRows(ref); } catch (e) { outPrices = []; }
+  if (opts.prices) {  // only walked flows read baskets (journey checks): single-page scans skip the text walk
+    try { outPrices = priceRows(ref); } catch (e) { outPrices = []; }
+  }
   phases.prices = performance.now() - t0;
 
   return {
@@ -928,7 +930,7 @@ function fieldCounts(root) {
 }
 
 // Did the person the auditor plays (a flow step: check, click, select) set this control? Flow steps record the
-// elements they act on in a WeakSet beside the settle state (auditor/flows/runner.py, MARK_TOUCHED_JS).
+// elements they act on in a WeakSet beside the settle state (auditor/flows/runner.py, TARGET_JS).
 function touchedByPerson(el) {
   const s = window[Symbol.for('consent-auditor.settle')];
   const t = s && s.touched;

@@ -135,12 +135,12 @@ def _rgba(c) -> tuple[float, float, float, float]:
     return (float(c[0]), float(c[1]), float(c[2]), float(c[3]))
 
 
-async def collect_page(page, url: str, terms: str, viewport: tuple[int, int]) -> PageSnapshot:
-    """Run the collector once in every frame and merge the results into one snapshot."""
+async def collect_page(page, url: str, terms: str, viewport: tuple[int, int], prices: bool = False) -> PageSnapshot:
+    """Run the collector once in every frame and merge the results into one snapshot (``prices``: also the
+    price rows of baskets and order summaries, for the journey checks)."""
     frames = [f for f in page.frames if not f.is_detached()]
     index = {f: i for i, f in enumerate(frames)}
     offsets: dict = {}
-    paths: dict = {}
 
     async def frame_geometry(f):
         if f.parent_frame is None:
@@ -162,7 +162,8 @@ async def collect_page(page, url: str, terms: str, viewport: tuple[int, int]) ->
         except Exception as exc:
             return f, None, (0.0, 0.0), (), f"frame geometry: {exc}"
         try:
-            opts = {"terms": terms, "maxText": 400, "htmlLimit": 500, "isTop": f.parent_frame is None}
+            opts = {"terms": terms, "maxText": 400, "htmlLimit": 500, "isTop": f.parent_frame is None,
+                    "prices": prices}
             raw = json.loads(await f.evaluate(COLLECT_JS, opts))
             return f, raw, (dx, dy), path, ""
         except Exception as exc:

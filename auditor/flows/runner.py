@@ -25,23 +25,28 @@ SECRET_SELECTORS = ("input[type=password]", "input[autocomplete^='cc-']", "input
                     "input[name*='cvc' i]", "input[name*='cvv' i]", "input[id*='card' i]", "input[id*='cvc' i]",
                     "input[id*='cvv' i]")
 
-# Where the click target sits, and whether it would submit a purchase: its label and whether it belongs to a
-# form that holds card fields.
-TARGET_FACTS_JS = r"""(el) => {
-  const label = (el.getAttribute('aria-label') || el.innerText || el.value || el.getAttribute('title') || '')
-    .replace(/\s+/g, ' ').trim().slice(0, 200);
+# One round trip per step target: remember the element the person acts on (so the collector reports a box the
+# flow ticked as the person's choice, state_source "person", not as pre-checked by the page; a symbol-keyed
+# WeakSet the page cannot see), and return what the person sees of it (its label, for the journey checks)
+# and whether it would submit a purchase (a submit button of, or Enter in, a form with card fields).
+TARGET_JS = r"""(el, mark) => {
+  if (mark) {
+    const s = window[Symbol.for('consent-auditor.settle')];
+    if (s) { if (!s.touched) s.touched = new WeakSet(); s.touched.add(el); }
+  }
+  const t = (x) => (x ? (x.getAttribute('aria-label') || x.innerText || x.value || x.getAttribute('title') || '') : '')
+    .replace(/\s+/g, ' ').trim();
+  let label = t(el);
+  if (el.labels && el.labels.length) label = t(el.labels[0]) || label;
+  if (el.localName === 'select' && el.selectedOptions && el.selectedOptions.length) label += ' ' + t(el.selectedOptions[0]);
   const form = el.form || el.closest('form');
-  const cardIn = (root) => !!root && !!root.querySelector(
+  const cardForm = !!form && !!form.querySelector(
     "input[autocomplete^='cc-'], input[name*='card' i], input[id*='card' i], input[name*='cvc' i], input[name*='cvv' i]");
   const submits = !!form && (el.type === 'submit' || (el.localName === 'button' && !el.getAttribute('type')));
-  return { label, submits, cardForm: cardIn(form), cardPage: cardIn(document) };
+  return { label: label.slice(0, 200), submits, cardForm };
 }"""
-
-
-# Remember an element a step acts on, so the collector reports a box the flow ticked as the person's choice
-# (state_source "person") and not as pre-checked by the page. Invisible to the page (a symbol-keyed WeakSet).
-MARK_TOUCHED_JS = """(el) => { const s = window[Symbol.for('consent-auditor.settle')];
-  if (s) { if (!s.touched) s.touched = new WeakSet(); s.touched.add(el); } }"""
+#: steps whose target is read (and, but for press, marked as acted on) before the action
+TARGET_KINDS = ("click", "check", "uncheck", "select", "fill", "press")
 
 
 class StepFailed(Exception):
@@ -105,7 +110,8 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
             # whatever the flow did with the banner (consent-before-choice judges the first load)
             result = await audit_loaded(shared, page, network, page.url, result,
                                         f"{slug}-step{index:02d}" if opts.out_dir is not None and opts.evidence else None,
-                                        interact=False, mask=mask(), phase="before-choice" if index == 0 else "in-flow")
+                                        interact=False, mask=mask(), phase="before-choice" if index == 0 else "in-flow",
+                                        prices=True)
             fresh = []
             for c in result.checks:
                 new = tuple(f for f in c.findings if f.fingerprint not in seen)
@@ -135,12 +141,13 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
             for step in flow.steps:
                 at = utc_now()
                 try:
-                    acted[step.index] = await _acted_on(page, step, identity)
-                    await _do(page, step, flow, identity, masked_targets, st.timeout, shared.ctx.lexicon)
+                    n_blocked, n_refused = len(blocked), len(refused)
+                    acted[step.index] = await _do(page, step, flow, identity, masked_targets, st.timeout,
+                                                  shared.ctx.lexicon)
                     await _after_action(page)
-                    if blocked and _nav_blocked(blocked, steps):
+                    if len(blocked) > n_blocked:
                         raise StepFailed(f"navigation out of scope blocked: {blocked[-1]}", "blocked")
-                    if refused and len(refused) > sum(1 for s in steps if s.status == "refused"):
+                    if len(refused) > n_refused:
                         raise StepFailed(f"refused: {refused[-1]}", "refused")
                     steps.append(FlowStep(index=step.index, kind=step.kind, label=_label(step, identity),
                                           page=await audit_here(step), at=at))
@@ -179,21 +186,22 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
 
 
 async def _do(page, step: Step, flow: Flow, identity: Identity, masked_targets: list, default_timeout: float,
-              lexicon):
+              lexicon) -> str:
+    """Carry out one step; returns the visible text of what a click, check or select acted on."""
     timeout = int((step.timeout or min(default_timeout, 15.0)) * 1000)
     kind = step.kind
     target = render(step.arg("target", ""), identity) if step.arg("target") else ""
     loc = page.locator(target).first if target else None
-    if kind in ("click", "check", "uncheck", "select", "fill") and loc is not None:
-        try:
-            await loc.evaluate(MARK_TOUCHED_JS, timeout=timeout)
-        except Exception:
-            pass  # the action itself reports a missing target
+    facts: dict = {}
+    if kind in TARGET_KINDS and loc is not None:
+        # not caught: the submit guard must never pass a click it could not inspect (a missing target fails
+        # here as it would in the action)
+        facts = await loc.evaluate(TARGET_JS, kind != "press", timeout=timeout)
     if kind == "goto":
         await page.goto(step.arg("url"), wait_until="load", timeout=timeout)
     elif kind == "click":
         await loc.wait_for(state="visible", timeout=timeout)
-        await _submit_guard(loc, flow, "click", lexicon)
+        _submit_guard(facts, flow, "click", lexicon)
         await loc.click(timeout=timeout)
     elif kind == "fill":
         value = render(step.arg("value"), identity)
@@ -212,7 +220,7 @@ async def _do(page, step: Step, flow: Flow, identity: Identity, masked_targets: 
         key = step.arg("key")
         if loc is not None:
             if key.lower() == "enter":
-                await _submit_guard(loc, flow, "press Enter in", lexicon)
+                _submit_guard(facts, flow, "press Enter in", lexicon)
             await loc.press(key, timeout=timeout)
         else:
             await page.keyboard.press(key)
@@ -236,34 +244,14 @@ async def _do(page, step: Step, flow: Flow, identity: Identity, masked_targets: 
                 raise StepFailed(f"expected text not found: {text!r}") from None
     elif kind == "audit":
         pass  # every step is audited; a checkpoint only names the moment
-
-
-ACTED_ON_JS = r"""(el) => {
-  const t = (x) => (x ? (x.innerText || x.value || x.getAttribute('aria-label') || '') : '').replace(/\s+/g, ' ').trim();
-  let text = t(el);
-  if (el.labels && el.labels.length) text = t(el.labels[0]) || text;
-  if (el.localName === 'select' && el.selectedOptions && el.selectedOptions.length) text += ' ' + t(el.selectedOptions[0]);
-  return text.slice(0, 200);
-}"""
-
-
-async def _acted_on(page, step: Step, identity: Identity) -> str:
-    """The visible text of what a click, check or select acts on: what the person meant to choose."""
-    if step.kind not in ("click", "check", "select") or not step.arg("target"):
-        return ""
-    try:
-        loc = page.locator(render(step.arg("target"), identity)).first
-        text = await loc.evaluate(ACTED_ON_JS, timeout=2000)
-        if step.kind == "select":
-            text += " " + render(step.arg("value") or "", identity)
-        return text.strip()
-    except Exception:
-        return ""
+    if kind in ("click", "check", "select"):
+        return (facts.get("label", "") + (" " + render(step.arg("value") or "", identity) if kind == "select" else "")).strip()
+    return ""
 
 
 def _judge_journey(shared: _Shared, flow: Flow, steps: list, acted: dict) -> list:
     """Run the journey checks over the walked steps and put each finding on the step where it belongs."""
-    from auditor.engine import _finish_findings
+    from auditor.engine import _evidence_from
     from auditor.models import Journey, JourneyStep
     from auditor.registry import judge_journey
     journey = Journey(flow.name, tuple(
@@ -279,22 +267,16 @@ def _judge_journey(shared: _Shared, flow: Flow, steps: list, acted: dict) -> lis
         extra = results.get(s.index) if s.status == "ok" else None
         if extra and s.page is not None:
             shot = opts.out_dir / s.page.screenshot if opts.out_dir is not None and s.page.screenshot else None
-            image = None
-            if shot is not None and shot.exists() and any(r.findings for r in extra):
-                from PIL import Image
-                image = Image.open(shot)
-                image.load()
-            done = tuple(_finish_findings(r, s.page.snapshot, s.page.url, image, shot, opts.out_dir) for r in extra)
+            done = _evidence_from(extra, s.page.snapshot, s.page.url, shot, opts.out_dir)
             s = dataclasses.replace(s, page=dataclasses.replace(s.page, checks=s.page.checks + done))
         out.append(s)
     return out
 
 
-async def _submit_guard(loc, flow: Flow, verb: str, lexicon) -> None:
-    """Refuse the last click of a purchase unless the flow allows it."""
+def _submit_guard(facts: dict, flow: Flow, verb: str, lexicon) -> None:
+    """Refuse the last click of a purchase unless the flow allows it (``facts`` from TARGET_JS)."""
     if flow.allow_submit:
         return
-    facts = await loc.evaluate(TARGET_FACTS_JS)
     label = facts.get("label") or ""
     final = bool(label) and lexicon.has("final_submit", label)
     if final or (verb != "click" and facts.get("cardForm")) or (facts.get("submits") and facts.get("cardForm")):
@@ -339,10 +321,6 @@ def _carries(request, secrets: tuple[str, ...]) -> bool:
 
 def _in_scope(host: str, scope: tuple[str, ...]) -> bool:
     return any(host == h or host.endswith("." + h) for h in scope)
-
-
-def _nav_blocked(blocked: list, steps: list) -> bool:
-    return len(blocked) > sum(1 for s in steps if s.status == "blocked")
 
 
 def _label(step: Step, identity: Identity) -> str:

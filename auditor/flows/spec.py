@@ -129,8 +129,8 @@ def load_flow(path: str | Path, base: str | None = None) -> Flow:
 
 
 def _step(path: str, index: int, raw: Any, line: int | None, base: str | None) -> Step:
-    if isinstance(raw, str) and raw in STEP_KINDS and STEP_KINDS[raw][1] is None and not STEP_KINDS[raw][2]:
-        raw = {raw: {}}
+    if isinstance(raw, str) and raw in STEP_KINDS and not STEP_KINDS[raw][2]:
+        raw = {raw: {}}  # a bare "- audit" or "- scroll": kinds that need no argument
     if not isinstance(raw, dict) or not raw:
         raise FlowError(path, "a step is a mapping like 'click: \"text=Continue\"'", line, index)
     kinds = [k for k in raw if k in STEP_KINDS]

@@ -35,8 +35,7 @@ def show(run: AuditRun, console: Console) -> None:
         console.print(table)
     for fl in run.flows:
         show_flow(fl, console)
-    fails = [f for p in run.pages for f in p.findings if f.status == "fail"] + \
-        [f for fl in run.flows for f in fl.findings if f.status == "fail"]
+    fails = [f for f in run.findings if f.status == "fail"]
     bad = sum(1 for p in run.pages if p.error) + sum(1 for fl in run.flows if not fl.complete)
     by_sev = ", ".join(f"{n} {s}" for s in ("high", "medium", "low") if (n := sum(f.severity == s for f in fails)))
     what = f"{len(run.flows)} flow(s)" if run.flows and not run.pages else f"{len(run.pages)} page(s)"

@@ -233,8 +233,7 @@ def render(run: AuditRun, base: Path | None, specs: tuple[CheckSpec, ...] = (), 
     from auditor.trackers import load
     by_id = {s.id: s for s in specs}
     trackers = load(tuple(tracker_files))
-    fails = [f for p in run.pages for f in p.findings if f.status == "fail"] + \
-        [f for fl in run.flows for f in fl.findings if f.status == "fail"]
+    fails = [f for f in run.findings if f.status == "fail"]
     stats = ([("flows", len(run.flows)), ("flows incomplete", sum(1 for fl in run.flows if not fl.complete))]
              if run.flows else []) + [("pages", len(run.pages)), ("pages not audited", sum(1 for p in run.pages if p.error)),
              ("findings", len(fails))] + [(f"{s} severity", sum(1 for f in fails if f.severity == s))

@@ -73,13 +73,8 @@ def evidence_dict(p: PageResult) -> dict[str, Any] | None:
             "choice": to_dict(snap.choice) if snap.choice else None}
 
 
-def all_findings(run: AuditRun) -> list[Finding]:
-    """Findings of the scanned pages and of every flow step (each flow finding once, at its first step)."""
-    return [f for p in run.pages for f in p.findings] + [f for fl in run.flows for f in fl.findings]
-
-
 def summary(run: AuditRun) -> dict[str, Any]:
-    every = all_findings(run)
+    every = run.findings
     findings = [f for f in every if f.status == "fail"]
     out = {
         "pages": len(run.pages),

@@ -57,7 +57,7 @@ def run(check_id: str, snap: PageSnapshot, ctx: CheckContext = CTX):
 
 # --------------------------------------------------------------------------- banners and consent journeys
 
-from auditor.models import ChoiceFacts, Clickable, CookieFact, RequestFact, StateFacts  # noqa: E402
+from auditor.models import ChoiceFacts, CookieFact, RequestFact, StateFacts  # noqa: E402
 
 WHITE = (255.0, 255.0, 255.0, 1.0)
 TRANSPARENT = (0.0, 0.0, 0.0, 0.0)

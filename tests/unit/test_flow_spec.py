@@ -42,7 +42,7 @@ def test_a_good_flow_is_read_with_every_step_kind(tmp_path):
     assert flow.viewport == (1024, 700) and flow.locale == "de-DE" and flow.seed == 7
     assert flow.scope == ("127.0.0.1",) and flow.allow_submit is False
     kinds = [s.kind for s in flow.steps]
-    assert set(kinds) == set(STEP_KINDS) - {"audit"} | {"audit"}
+    assert set(kinds) == set(STEP_KINDS)
     assert flow.steps[1].arg("url") == BASE + "/site/dark/cart.html"
     assert flow.steps[3].name == "country" and flow.steps[5].timeout == 5
     assert flow.steps[0].line == 7 and flow.steps[0].index == 1
@@ -70,6 +70,13 @@ def test_broken_flows_say_file_line_and_step(tmp_path, text, line, step, words):
     assert words in str(err)
     assert err.line == line and err.step == step
     assert str(err).startswith(f"{path}:{line}")
+
+
+def test_a_kind_that_needs_no_argument_may_stand_alone(tmp_path):
+    flow = load_flow(write(tmp_path, "name: x\nstart: /a\nsteps:\n  - audit\n  - scroll\n"), BASE)
+    assert [s.kind for s in flow.steps] == ["audit", "scroll"]
+    with pytest.raises(FlowError, match="a step is a mapping"):
+        load_flow(write(tmp_path, "name: x\nstart: /a\nsteps:\n  - click\n", "f2.yaml"), BASE)
 
 
 def test_a_relative_url_without_base_is_an_error(tmp_path):
