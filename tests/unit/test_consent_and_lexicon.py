@@ -55,3 +55,99 @@ def test_word_boundaries_hold():
     assert not LEX.has("accept", "unacceptable delays")  # no match inside a word
     assert not LEX.has("marketing", "Ad-hoc delivery slots")
     assert LEX.first("reject", "Reject all") == "reject all"  # the longest term at a place wins
+
+
+# discovery categories: the accessible labels of the controls `auditor discover` clicks
+@pytest.mark.parametrize("category, label, found", [
+    ("signup", "Sign up", True), ("signup", "Create an account", True), ("signup", "Jetzt registrieren", True),
+    ("signup", "S’inscrire", True), ("signup", "Cadastre-se grátis", True), ("signup", "免费注册", True),
+    ("signup", "新規会員登録はこちら", True),
+    ("signup", "Sign in", False), ("signup", "Log in", False), ("signup", "Anmelden", False),
+    ("signup", "Registered trademark", False),
+    ("add_to_cart", "Add to basket", True), ("add_to_cart", "In den Warenkorb", True),
+    ("add_to_cart", "Ajouter au panier", True), ("add_to_cart", "Añadir a la cesta", True),
+    ("add_to_cart", "加入购物车", True), ("add_to_cart", "カートに入れる", True),
+    ("add_to_cart", "View cart", False), ("add_to_cart", "Add to wishlist", False),
+    ("add_to_cart", "Zum Warenkorb", False),
+    ("cart", "Basket, 2 items", True), ("cart", "Warenkorb (3)", True), ("cart", "Mon panier", True),
+    ("cart", "Carrello", True), ("cart", "购物车", True), ("cart", "ショッピングカート", True),
+    ("cart", "Cartoon tote", False), ("cart", "Northlight Down Sleeping Bag", False), ("cart", "フレアスカート", False),
+    ("checkout", "Proceed to checkout", True), ("checkout", "Zur Kasse", True),
+    ("checkout", "Passer à la caisse", True), ("checkout", "Procedi all’acquisto", True),
+    ("checkout", "Afrekenen", True), ("checkout", "去结算", True), ("checkout", "レジに進む", True),
+    ("checkout", "Place order", False), ("checkout", "Commander", False), ("checkout", "Finalizar compra", False),
+    ("checkout", "Check outdoor gear", False),
+    ("next_step", "Continue to payment", True), ("next_step", "Weiter", True), ("next_step", "Étape suivante", True),
+    ("next_step", "Siguiente", True), ("next_step", "Próximo passo", True), ("next_step", "下一步", True),
+    ("next_step", "次へ", True),
+    ("next_step", "Place order", False), ("next_step", "Zahlungspflichtig bestellen", False),
+    ("next_step", "Nextday delivery", False), ("next_step", "提交订单", False),
+    ("keep_shopping", "← Continue shopping", True), ("keep_shopping", "Weiter einkaufen", True),
+    ("keep_shopping", "继续购物", True), ("keep_shopping", "Continue to payment", False),
+    ("final_submit", "Complete checkout", True), ("final_submit", "Bestellung abschließen", True),
+    ("final_submit", "Conferma l’ordine", True), ("final_submit", "确认下单", True),
+])
+def test_discovery_labels(category, label, found):
+    assert LEX.has(category, label) is found
+
+
+@pytest.mark.parametrize("label", [
+    "Place order", "Pay now", "Buy now", "Checkout now", "Zahlungspflichtig bestellen", "Commander",
+    "Finalizar compra", "Tramitar pedido", "Conferma ordine", "Afrekenen en betalen", "Finalizar pedido",
+    "提交订单", "注文を確定する",
+])
+def test_final_submit_is_always_final(label):
+    # a final label may also match a discovery word ("checkout now"), but it is always final_submit
+    assert LEX.has("final_submit", label)
+    assert not LEX.has("add_to_cart", label) and not LEX.has("next_step", label)
+
+
+def test_no_discovery_term_is_a_final_submit_label():
+    """No final_submit term, read as a label, matches add_to_cart, cart or signup; only the documented final
+    labels that contain a checkout word or a next-step verb match checkout or next_step (final_submit wins)."""
+    finals = [term for _, term in LEX.terms["final_submit"]]
+    for category in ("add_to_cart", "cart", "signup", "keep_shopping"):
+        assert [t for t in finals if LEX.has(category, t)] == [], category
+    assert sorted(t for t in finals if LEX.has("checkout", t)) == [
+        "afrekenen en betalen", "checkout now", "complete checkout", "finish checkout"]
+    assert sorted(t for t in finals if LEX.has("next_step", t)) == ["continue to paypal", "weiter zu paypal"]
+
+
+DISCOVERY = ("signup", "add_to_cart", "cart", "checkout", "next_step", "keep_shopping")
+
+
+def _language_files():
+    import json
+
+    from auditor.lexicon import data_dir
+    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(data_dir().glob("*.json"))}
+
+
+def test_every_language_file_has_every_category():
+    from auditor.lexicon import CATEGORIES
+    files = _language_files()
+    assert len(files) == 9
+    for lang, data in files.items():
+        assert data["language"] == lang
+        assert set(CATEGORIES) <= set(data["categories"]), lang
+        for cat in DISCOVERY:
+            assert data["categories"][cat], (lang, cat)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh", "de", "fr", "es", "it", "nl", "pt", "ja"])
+def test_discovery_terms_follow_the_file_rules(lang):
+    import unicodedata
+
+    from auditor.lexicon import _CJK, normalise
+    data = _language_files()[lang]
+    for cat in DISCOVERY:
+        terms = data["categories"][cat]
+        normalised = [normalise(t) for t in terms]
+        assert len(set(normalised)) == len(normalised), (cat, "duplicate after normalisation")
+        for t in terms:
+            assert t == t.lower() == unicodedata.normalize("NFKC", t) == " ".join(t.split()), t
+            assert "*" not in t.strip("*") and not (_CJK.search(t) and "*" in t), t
+            if "'" in t:
+                assert t.replace("'", "’") in terms, t
+            if "’" in t:
+                assert t.replace("’", "'") in terms, t
