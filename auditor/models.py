@@ -417,6 +417,7 @@ class AuditRun:
     finished_at: str = ""
     pages: tuple[PageResult, ...] = field(default_factory=tuple)
     flows: tuple[FlowResult, ...] = field(default_factory=tuple)
+    discoveries: tuple[Discovery, ...] = field(default_factory=tuple)
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -472,6 +473,20 @@ class FlowResult:
     @property
     def findings(self) -> tuple[Finding, ...]:
         return tuple(f for s in self.steps if s.page is not None for f in s.page.findings)
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """One journey automatic discovery looked for from a start page, and the flow file it wrote."""
+
+    start: str
+    journey: str  # signup | checkout
+    found: bool = False  # a flow of at least one step was written
+    file: str = ""  # the flow file (YAML) it wrote, to edit and re-run with `auditor flow`
+    steps: int = 0
+    stopped: str = ""  # where and why it stopped (reached the payment step, before "Create account", ...)
+    notes: tuple[str, ...] = ()  # what it left alone or could not do (a field it could not fill, ...)
+    seconds: float = 0.0  # time the discovery took, without the audited walk
 
 
 # --------------------------------------------------------------------------- serialisation

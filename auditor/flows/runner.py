@@ -61,14 +61,9 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
     st = opts.settings
     identity = make_identity(flow.locale or st.locale, flow.seed)
     started = utc_now()
-    viewport = flow.viewport or st.viewport
-    context = await shared.browser.new_context(
-        viewport={"width": viewport[0], "height": viewport[1]}, locale=flow.locale or st.locale,
-        user_agent=shared.user_agent, device_scale_factor=1, accept_downloads=False)
     timeout_ms = int(st.timeout * 1000)
-    context.set_default_timeout(timeout_ms)
-    blocked: list[str] = []
-    refused: list[str] = []
+    guarded = await open_context(shared, flow, identity)
+    context, blocked, refused = guarded.context, guarded.blocked, guarded.refused
     steps: list[FlowStep] = []
     seen: set[str] = set()
     masked_targets: list[str] = []
@@ -76,25 +71,8 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
     trace = None
     error = ""
     complete = False
-    secrets = identity.secrets()
-
-    async def guard(route, request):
-        url = request.url
-        if not flow.allow_submit and _carries(request, secrets):
-            refused.append(f"{request.method} {_short(url)}: carries the test card data")
-            await route.abort("blockedbyclient")
-            return
-        if request.is_navigation_request() and request.frame.parent_frame is None:
-            host = (urlsplit(url).hostname or "").lower()
-            if url.startswith(("http:", "https:")) and not _in_scope(host, flow.scope):
-                blocked.append(_short(url))
-                await route.abort("blockedbyclient")
-                return
-        await route.continue_()
 
     try:
-        await context.add_init_script(settle_script())
-        await context.route("**/*", guard)
         if trace_dir is not None:
             await context.tracing.start(screenshots=True, snapshots=True, sources=False, title=flow.name)
         page = await context.new_page()
@@ -183,6 +161,47 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
                       steps=tuple(steps), identity=tuple((k, str(v)) for k, v in identity.masked().items()),
                       blocked=tuple(blocked), refused=tuple(refused), trace=trace, started_at=started,
                       finished_at=utc_now())
+
+
+@dataclasses.dataclass
+class GuardedContext:
+    context: object
+    blocked: list  # main-frame navigations out of scope, aborted
+    refused: list  # requests carrying the test card data, aborted
+
+
+async def open_context(shared: _Shared, flow: Flow, identity: Identity) -> GuardedContext:
+    """A fresh browser context for one flow, with the settle script and the scope and card guards."""
+    st = shared.options.settings
+    viewport = flow.viewport or st.viewport
+    context = await shared.browser.new_context(
+        viewport={"width": viewport[0], "height": viewport[1]}, locale=flow.locale or st.locale,
+        user_agent=shared.user_agent, device_scale_factor=1, accept_downloads=False)
+    context.set_default_timeout(int(st.timeout * 1000))
+    out = GuardedContext(context, [], [])
+    secrets = identity.secrets()
+
+    async def guard(route, request):
+        url = request.url
+        if not flow.allow_submit and _carries(request, secrets):
+            out.refused.append(f"{request.method} {_short(url)}: carries the test card data")
+            await route.abort("blockedbyclient")
+            return
+        if request.is_navigation_request() and request.frame.parent_frame is None:
+            host = (urlsplit(url).hostname or "").lower()
+            if url.startswith(("http:", "https:")) and not _in_scope(host, flow.scope):
+                out.blocked.append(_short(url))
+                await route.abort("blockedbyclient")
+                return
+        await route.continue_()
+
+    try:
+        await context.add_init_script(settle_script())
+        await context.route("**/*", guard)
+    except BaseException:
+        await context.close()
+        raise
+    return out
 
 
 async def _do(page, step: Step, flow: Flow, identity: Identity, masked_targets: list, default_timeout: float,
