@@ -88,25 +88,13 @@ def _options(out, json_path, html_path, fail_on, timeout, viewport, locale, brow
             Path(html_path) if html_path else out_dir / "report.html")
 
 
-def _run_scan(urls, out, json_path, html_path, fail_on, timeout, viewport, locale, browser, config, quiet_ms,
-              settle_cap_ms, concurrency, debug, evidence, interact=True) -> ExitCode:
-    from auditor.engine import audit
+def _page_stream(out_dir: Path, total: int):
+    """What happens as each scanned page finishes: a line in pages.jsonl, its snapshot, a progress line."""
     from auditor.models import to_dict
-    from auditor.registry import discover
-    from auditor.report import console as console_report
     from auditor.report import json_report
-
-    _check_common(fail_on, timeout)
-    targets = [normalise_target(u) for u in urls]
-    # the checks are imported inside audit(), beside the browser start-up
-    options, cfg, json_path, html_path = _options(out, json_path, html_path, fail_on, timeout, viewport, locale,
-                                                  browser, config, quiet_ms, settle_cap_ms, concurrency, debug,
-                                                  evidence, interact)
-    out_dir = options.out_dir
     stream = out_dir / "pages.jsonl"
     stream.write_text("", encoding="utf-8")
     (out_dir / "snapshots").mkdir(exist_ok=True)
-    total = len(targets)
     done = [0]
 
     def on_page(result):
@@ -125,6 +113,24 @@ def _run_scan(urls, out, json_path, html_path, fail_on, timeout, viewport, local
             review = [b.reason for b in result.banner.banners if b.state == "needs-review"] if result.banner else []
             err.print(f"[{done[0]}/{total}] {result.url}: {n} finding(s){banner}"
                       + (f" ({review[0]})" if review else ""), markup=False, style="dim")
+    return on_page
+
+
+def _run_scan(urls, out, json_path, html_path, fail_on, timeout, viewport, locale, browser, config, quiet_ms,
+              settle_cap_ms, concurrency, debug, evidence, interact=True) -> ExitCode:
+    from auditor.engine import audit
+    from auditor.registry import discover
+    from auditor.report import console as console_report
+    from auditor.report import json_report
+
+    _check_common(fail_on, timeout)
+    targets = [normalise_target(u) for u in urls]
+    # the checks are imported inside audit(), beside the browser start-up
+    options, cfg, json_path, html_path = _options(out, json_path, html_path, fail_on, timeout, viewport, locale,
+                                                  browser, config, quiet_ms, settle_cap_ms, concurrency, debug,
+                                                  evidence, interact)
+    out_dir = options.out_dir
+    on_page = _page_stream(out_dir, len(targets))
 
     def on_run(run):
         from auditor.report import html_report
@@ -139,10 +145,14 @@ def _run_scan(urls, out, json_path, html_path, fail_on, timeout, viewport, local
 
 
 def exit_code_for(run, fail_on: str) -> ExitCode:
-    """3 when a page could not be audited or a flow did not finish, else 1 when a finding is at or above
+    """3 when a page could not be audited, a flow did not finish or discovery found no journey from a start
+    page, else 1 when a finding is at or above
     --fail-on, else 0."""
     if any(p.error for p in run.pages) or any(not fl.complete for fl in run.flows):
         return ExitCode.TARGET_FAILED
+    starts = {d.start for d in run.discoveries}
+    if any(not any(d.found for d in run.discoveries if d.start == s) for s in starts):
+        return ExitCode.TARGET_FAILED  # discovery found no journey at all from a start page
     floor = SEVERITY_RANK[fail_on]
     if any(f.status == "fail" and SEVERITY_RANK.get(f.severity, 0) >= floor for f in run.findings):
         return ExitCode.FINDINGS
@@ -151,13 +161,7 @@ def exit_code_for(run, fail_on: str) -> ExitCode:
 
 def _run_flows(files, base, out, json_path, html_path, fail_on, timeout, viewport, locale, browser, config,
                quiet_ms, settle_cap_ms, concurrency, debug, evidence, trace) -> ExitCode:
-    from auditor import TOOL_NAME
-    from auditor.engine import browser_info, browser_session, utc_now
-    from auditor.flows.identity import make_identity
     from auditor.flows.spec import FlowError, load_flow
-    from auditor.models import AuditRun
-    from auditor.report import console as console_report
-    from auditor.report import json_report
 
     _check_common(fail_on, timeout)
     if base is not None and not re.match(r"^https?://[^/]+", base):
@@ -171,38 +175,114 @@ def _run_flows(files, base, out, json_path, html_path, fail_on, timeout, viewpor
     options, cfg, json_path, html_path = _options(out, json_path, html_path, fail_on, timeout, viewport, locale,
                                                   browser, config, quiet_ms, settle_cap_ms, concurrency, debug,
                                                   evidence, interact=False)
+    return _walk_all(options, cfg, json_path, html_path, flows=flows, trace=trace)
+
+
+def _run_discover(urls, only, walk, allow_submit, out, json_path, html_path, fail_on, timeout, viewport, locale,
+                  browser, config, quiet_ms, settle_cap_ms, concurrency, debug, evidence, trace,
+                  scan_pages=False, interact=False) -> ExitCode:
+    from auditor.flows.discover import JOURNEYS
+
+    _check_common(fail_on, timeout)
+    if only not in JOURNEYS + ("all",):
+        raise UsageError(f"--only: expected signup, checkout or all, got {only!r}")
+    targets = [normalise_target(u) for u in urls]
+    bad = [t for t in targets if not t.startswith(("http:", "https:"))]
+    if bad:
+        raise UsageError(f"{bad[0]}: discovery needs an http(s) site (a flow cannot be scoped to a file)")
+    options, cfg, json_path, html_path = _options(out, json_path, html_path, fail_on, timeout, viewport, locale,
+                                                  browser, config, quiet_ms, settle_cap_ms, concurrency, debug,
+                                                  evidence, interact=interact)
+    journeys = JOURNEYS if only == "all" else (only,)
+    return _walk_all(options, cfg, json_path, html_path, discover=[(t, j) for t in targets for j in journeys],
+                     pages=targets if scan_pages else [], walk_discovered=walk, allow_submit=allow_submit,
+                     trace=trace)
+
+
+def _walk_all(options, cfg, json_path, html_path, flows=(), discover=(), pages=(), walk_discovered=True,
+              allow_submit=False, trace=False) -> ExitCode:
+    """One browser for everything a command asked for: pages scanned, flows walked, journeys discovered (and
+    then walked as the flow files discovery wrote). Reports are written once, from one AuditRun."""
+    from auditor import TOOL_NAME
+    from auditor.engine import audit_page, browser_info, browser_session, utc_now
+    from auditor.flows.identity import make_identity
+    from auditor.models import AuditRun
+    from auditor.report import console as console_report
+    from auditor.report import json_report
+
     out_dir, settings = options.out_dir, options.settings
-    secrets = {s for fl in flows for s in make_identity(fl.locale or locale, fl.seed).secrets()}
     trace_dir = out_dir / "traces" if trace else None
+    flows_dir = out_dir / "flows"
+    secrets = {s for fl in flows for s in make_identity(fl.locale or settings.locale, fl.seed).secrets()}
+    secrets |= set(make_identity(settings.locale, 1).secrets())
+    on_page = _page_stream(out_dir, len(pages)) if pages else None
+    numbers = iter(range(1, 10_000))
 
     async def main():
+        from auditor.flows.discover import discover_journey
         from auditor.flows.runner import walk
         started = utc_now()
         async with browser_session(options) as shared:
-            async def one(i, fl):
+            async def walk_one(fl):
+                number = next(numbers)
                 async with shared.semaphore:
-                    result = await walk(shared, fl, i + 1, trace_dir)
+                    result = await walk(shared, fl, number, trace_dir)
                 new = sum(1 for f in result.findings if f.status == "fail")
                 state = "complete" if result.complete else f"incomplete: {result.error}"
-                err.print(f"[flow {i + 1}/{len(flows)}] {fl.name}: {len(result.steps) - 1} step(s), {new} finding(s); "
-                          f"{state}", markup=False, style="dim" if result.complete else "red")
+                err.print(f"[flow {number}] {fl.name}: {len(result.steps) - 1} step(s), {new} finding(s); {state}",
+                          markup=False, style="dim" if result.complete else "red")
                 return result
-            results = await asyncio.gather(*(one(i, fl) for i, fl in enumerate(flows)))
-            pages = [st.page for r in results for st in r.steps if st.page is not None]
-            return AuditRun(tool=TOOL_NAME, version=__version__, browser=browser_info(shared, pages),
-                            settings=settings, started_at=started, finished_at=utc_now(), flows=tuple(results))
+
+            async def discover_one(url, journey):
+                async with shared.semaphore:
+                    found, flow = await discover_journey(shared, url, journey, flows_dir, _flow_slug(url),
+                                                         allow_submit=allow_submit)
+                if found.found:
+                    err.print(f"[discover] {journey} from {url}: {found.steps} step(s) in {found.seconds:.1f} s, "
+                              f"written to {found.file}; {found.stopped}", markup=False, style="dim")
+                else:
+                    err.print(f"[discover] {journey} from {url}: not found ({found.stopped})", markup=False,
+                              style="red")
+                result = await walk_one(flow) if flow is not None and walk_discovered else None
+                return found, result
+
+            async def page_one(i, url):
+                async with shared.semaphore:
+                    result = await audit_page(shared, i, url)
+                on_page(result)
+                return result
+
+            jobs = ([walk_one(fl) for fl in flows] + [discover_one(u, j) for u, j in discover]
+                    + [page_one(i, u) for i, u in enumerate(pages)])
+            done = await asyncio.gather(*jobs)
+            walked = list(done[:len(flows)])
+            found = done[len(flows):len(flows) + len(discover)]
+            scanned = tuple(done[len(flows) + len(discover):])
+            walked += [r for _, r in found if r is not None]
+            audited = list(scanned) + [st.page for r in walked for st in r.steps if st.page is not None]
+            return AuditRun(tool=TOOL_NAME, version=__version__, browser=browser_info(shared, audited),
+                            settings=settings, started_at=started, finished_at=utc_now(), pages=scanned,
+                            flows=tuple(walked), discoveries=tuple(d for d, _ in found))
 
     run = asyncio.run(main())
-    from auditor.registry import discover
+    from auditor.registry import discover as discover_checks
     from auditor.report import html_report
     json_report.write(run, json_path)
-    html_report.write(run, html_path, out_dir, discover(), cfg.tracker_files)
+    html_report.write(run, html_path, out_dir, discover_checks(), cfg.tracker_files)
     for path in (json_path, html_path):  # belt and braces: no secret of the test identity in any report
         _redact(path, secrets)
     out_console = Console(highlight=False, soft_wrap=True)
     console_report.show(run, out_console)
     out_console.print(f"reports: {json_path}  {html_path}", markup=False, style="dim")
-    return exit_code_for(run, fail_on)
+    return exit_code_for(run, settings.fail_on)
+
+
+def _flow_slug(url: str) -> str:
+    """A file-name part for flows discovered from ``url``: host and path, e.g. shop-example-com-en-index."""
+    parts = urlsplit(url)
+    text = f"{parts.hostname or ''}{'-' + str(parts.port) if parts.port else ''}{parts.path}"
+    text = re.sub(r"\.html?$", "", text)
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:60] or "site"
 
 
 def _redact(path: Path, secrets: set[str]) -> None:
@@ -241,9 +321,16 @@ def scan(
     evidence: bool = EVIDENCE,
     interact: bool = typer.Option(True, "--interact/--no-interact",
                                   help="Open a banner's settings and refuse consent in a fresh context (never accepts)."),
+    discover: bool = typer.Option(False, "--discover",
+                                  help="Also find each site's sign-up and checkout, write them as flow files "
+                                       "(OUT/flows/) and walk them (as `auditor discover`)."),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks; a failing check stops the run."),
 ) -> None:
     """Audit pages for pre-checked consent, hidden agreement text and missing opt-outs."""
+    if discover:
+        raise typer.Exit(_guard(debug, _run_discover, urls, "all", True, False, out, json_path, html_path, fail_on,
+                                timeout, viewport, locale, browser, config, quiet_ms, settle_cap_ms, concurrency,
+                                debug, evidence, False, True, interact))
     raise typer.Exit(_guard(debug, _run_scan, urls, out, json_path, html_path, fail_on, timeout, viewport, locale,
                             browser, config, quiet_ms, settle_cap_ms, concurrency, debug, evidence, interact))
 
@@ -266,6 +353,32 @@ def flow(
     """Walk signup and checkout flows step by step, auditing the page after every step."""
     raise typer.Exit(_guard(debug, _run_flows, files, base, out, json_path, html_path, fail_on, timeout, viewport,
                             locale, browser, config, quiet_ms, settle_cap_ms, concurrency, debug, evidence, trace))
+
+
+@app.command("discover")
+def discover_cmd(
+    urls: List[str] = typer.Argument(..., help="Start pages (a shop's home page, a product page, ...)."),
+    only: str = typer.Option("all", "--only", help="Which journey to find: signup, checkout or all."),
+    walk: bool = typer.Option(True, "--walk/--no-walk",
+                              help="Walk and audit the flows found (as `auditor flow`), or only write them."),
+    allow_submit: bool = typer.Option(False, "--allow-submit",
+                                      help="Let a discovered sign-up click its last button (create the account). "
+                                           "A purchase is never completed by discovery."),
+    out: str = OUT, json_path: Optional[str] = JSON_PATH, html_path: Optional[str] = HTML_PATH,
+    fail_on: str = FAIL_ON, timeout: float = TIMEOUT,
+    viewport: str = typer.Option("1280x800", "--viewport", help="Window size WIDTHxHEIGHT."),
+    locale: str = typer.Option("en-US", "--locale", help="Browser locale; also the test identity's locale."),
+    browser: Optional[str] = BROWSER, config: Optional[str] = CONFIG, quiet_ms: int = QUIET_MS,
+    settle_cap_ms: int = SETTLE_CAP_MS,
+    concurrency: int = typer.Option(2, "--concurrency", help="Journeys discovered or walked at the same time."),
+    evidence: bool = EVIDENCE,
+    trace: bool = typer.Option(False, "--trace", help="Save a Playwright trace per walked flow."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+) -> None:
+    """Find a site's sign-up and checkout from a start page, write them as flow files (OUT/flows/) and walk them."""
+    raise typer.Exit(_guard(debug, _run_discover, urls, only, walk, allow_submit, out, json_path, html_path, fail_on,
+                            timeout, viewport, locale, browser, config, quiet_ms, settle_cap_ms, concurrency, debug,
+                            evidence, trace))
 
 
 @checks_app.callback()

@@ -208,10 +208,10 @@ async def audit_page(shared: _Shared, index: int, url: str, inspect: PageHook | 
 
 async def audit_loaded(shared: _Shared, page, network: NetworkTracker, url: str, result: PageResult,
                        slug: str | None, interact: bool = False, mask: tuple = (),
-                       phase: str = "before-choice", prices: bool = False) -> PageResult:
+                       phase: str = "before-choice", prices: bool = False, layer: int = 1) -> PageResult:
     """Audit a page that has loaded: settle, collect, record state, screenshot (``slug`` names it; ``mask``:
     locators painted over), find the banner, (``interact``: open its settings, refuse in a fresh context),
-    judge and attach the evidence."""
+    judge and attach the evidence. ``layer`` 2: the page shows a banner's settings layer (a flow opened it)."""
     opts = shared.options
     st = opts.settings
     await settle(page, network, st.quiet_ms, st.settle_cap_ms)
@@ -232,8 +232,9 @@ async def audit_loaded(shared: _Shared, page, network: NetworkTracker, url: str,
         if shooting is not None:
             shooting.cancel()
         raise
-    snapshot = dataclasses.replace(snapshot, states=(before,), site=site_of(urlsplit(page.url).hostname or ""))
-    report = find_banners(snapshot, shared.ctx)
+    snapshot = dataclasses.replace(snapshot, states=(before,), site=site_of(urlsplit(page.url).hostname or ""),
+                                   layer=layer)
+    report = find_banners(snapshot, shared.ctx, layer=layer)
     layer2_shot = None
     try:
         if interact and report.state == "found":

@@ -163,7 +163,9 @@ async def discover_journey(shared: _Shared, start: str, journey: str, out_dir: P
     st = shared.options.settings
     host = (urlsplit(start).hostname or "").lower()
     title = {"signup": "Sign-up", "checkout": "Checkout"}[journey]
-    flow = Flow(name=f"{title} on {host} (discovered)", start=start, scope=(host,), allow_submit=allow_submit,
+    # a purchase is never allowed: only a sign-up may be completed, and only when asked
+    flow = Flow(name=f"{title} on {host} (discovered)", start=start, scope=(host,),
+                allow_submit=allow_submit and journey == "signup",
                 seed=seed, viewport=st.viewport, locale=st.locale)
     identity = make_identity(st.locale, seed)
     guarded = await open_context(shared, flow, identity)

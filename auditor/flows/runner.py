@@ -81,7 +81,7 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
         def mask():
             return tuple(page.locator(s) for s in SECRET_SELECTORS + tuple(masked_targets))
 
-        async def audit_here(step: Step | None) -> PageResult:
+        async def audit_here(step: Step | None, layer: int = 1) -> PageResult:
             index = step.index if step else 0
             result = PageResult(url=page.url, started_at=utc_now())
             # cookies and requests count as "before any choice" on the start page only: later steps follow
@@ -89,7 +89,7 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
             result = await audit_loaded(shared, page, network, page.url, result,
                                         f"{slug}-step{index:02d}" if opts.out_dir is not None and opts.evidence else None,
                                         interact=False, mask=mask(), phase="before-choice" if index == 0 else "in-flow",
-                                        prices=True)
+                                        prices=True, layer=layer)
             fresh = []
             for c in result.checks:
                 new = tuple(f for f in c.findings if f.fingerprint not in seen)
@@ -127,8 +127,9 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
                         raise StepFailed(f"navigation out of scope blocked: {blocked[-1]}", "blocked")
                     if len(refused) > n_refused:
                         raise StepFailed(f"refused: {refused[-1]}", "refused")
+                    layer = 2 if _opened_settings(step, acted[step.index], steps) else 1
                     steps.append(FlowStep(index=step.index, kind=step.kind, label=_label(step, identity),
-                                          page=await audit_here(step), at=at))
+                                          page=await audit_here(step, layer), at=at))
                 except Exception as exc:
                     status = exc.status if isinstance(exc, StepFailed) else "failed"
                     msg = str(exc) if isinstance(exc, StepFailed) else _one_line(exc)
@@ -290,6 +291,18 @@ def _judge_journey(shared: _Shared, flow: Flow, steps: list, acted: dict) -> lis
             s = dataclasses.replace(s, page=dataclasses.replace(s.page, checks=s.page.checks + done))
         out.append(s)
     return out
+
+
+def _opened_settings(step: Step, acted: str, steps: list) -> bool:
+    """Did this click open a consent banner's settings layer (the last page's banner had a settings button of
+    that name)? Then the page after it is judged as the settings layer, as a scan judges the layer it opens."""
+    if step.kind != "click" or not acted:
+        return False
+    last = next((s.page for s in reversed(steps) if s.status == "ok" and s.page is not None), None)
+    if last is None or last.banner is None:
+        return False
+    return any(b.state == "understood" and b.layer == 1 and any(x.kind == "settings" and x.text.strip() == acted
+                                                                  for x in b.buttons) for b in last.banner.banners)
 
 
 def _submit_guard(facts: dict, flow: Flow, verb: str, lexicon) -> None:

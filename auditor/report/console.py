@@ -33,6 +33,8 @@ def show(run: AuditRun, console: Console) -> None:
             sev = "review" if f.status == "review" else f.severity
             table.add_row(Text(sev, style=SEV_STYLE.get(sev, "")), Text(f.check), Text(f.message))
         console.print(table)
+    for d in run.discoveries:
+        show_discovery(d, console)
     for fl in run.flows:
         show_flow(fl, console)
     fails = [f for f in run.findings if f.status == "fail"]
@@ -42,6 +44,21 @@ def show(run: AuditRun, console: Console) -> None:
     console.print(Text(f"{what}, {len(fails)} finding(s)" + (f" ({by_sev})" if by_sev else "")
                        + (f", {bad} {'flow(s) incomplete' if run.flows and not run.pages else 'page(s) not audited'}"
                           if bad else ""), style="bold"))
+
+
+def show_discovery(d, console: Console) -> None:
+    """One discovered journey: the flow file it wrote and where it stopped, or why nothing was found."""
+    head = Text(f"discovered {d.journey}: ", style="bold")
+    if d.found:
+        head.append(f"{d.file} ({d.steps} step(s), {d.seconds:.1f} s)")
+    else:
+        head.append("not found", style="red")
+    head.append(f"  from {d.start}", style="dim")
+    console.print(head)
+    if d.stopped:
+        console.print(Text(f"  {'stopped: ' if d.found else ''}{d.stopped}", style="dim" if d.found else "red"))
+    for n in d.notes:
+        console.print(Text(f"  note: {n}", style="yellow"))
 
 
 def show_flow(fl, console: Console) -> None:

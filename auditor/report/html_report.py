@@ -229,6 +229,20 @@ def _flow(fl, base: Path | None, specs, trackers) -> str:
 <div class="meta">test identity: {escape(ident)}</div>{notes}{''.join(steps)}<div style="clear:both"></div></section>"""
 
 
+def _discoveries(run: AuditRun) -> str:
+    """What automatic discovery found from each start page: the flow files it wrote and where it stopped."""
+    if not run.discoveries:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(d.journey)}</td><td>{escape(d.start)}</td>"
+        f"<td>{escape(d.file) if d.found else '<b>not found</b>'}</td><td>{d.steps}</td><td>{d.seconds:.1f} s</td>"
+        f"<td>{escape(d.stopped)}{''.join('<br>note: ' + escape(n) for n in d.notes)}</td></tr>"
+        for d in run.discoveries)
+    return (f'<section class="page"><h2>Discovered journeys</h2><table class="checks"><tr><th>journey</th>'
+            f"<th>start</th><th>flow file</th><th>steps</th><th>time</th><th>where it stopped</th></tr>{rows}"
+            f"</table></section>")
+
+
 def render(run: AuditRun, base: Path | None, specs: tuple[CheckSpec, ...] = (), tracker_files=()) -> str:
     from auditor.trackers import load
     by_id = {s.id: s for s in specs}
@@ -239,7 +253,7 @@ def render(run: AuditRun, base: Path | None, specs: tuple[CheckSpec, ...] = (), 
              ("findings", len(fails))] + [(f"{s} severity", sum(1 for f in fails if f.severity == s))
                                           for s in ("high", "medium", "low")]
     stat_html = "".join(f'<div class="stat"><b>{n}</b>{escape(k)}</div>' for k, n in stats)
-    pages = "".join(_page(p, base, by_id, trackers) for p in run.pages) + \
+    pages = _discoveries(run) + "".join(_page(p, base, by_id, trackers) for p in run.pages) + \
         "".join(_flow(fl, base, by_id, trackers) for fl in run.flows)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">

@@ -87,6 +87,9 @@ def summary(run: AuditRun) -> dict[str, Any]:
     if run.flows:
         out["flows"] = len(run.flows)
         out["flows_incomplete"] = sum(1 for fl in run.flows if not fl.complete)
+    if run.discoveries:
+        out["journeys_discovered"] = sum(1 for d in run.discoveries if d.found)
+        out["journeys_not_found"] = sum(1 for d in run.discoveries if not d.found)
     return out
 
 
@@ -112,6 +115,7 @@ def report_dict(run: AuditRun) -> dict[str, Any]:
         "summary": summary(run),
         "pages": [page_dict(p) for p in run.pages],
         **({"flows": [flow_dict(fl) for fl in run.flows]} if run.flows else {}),
+        **({"discoveries": [to_dict(d) for d in run.discoveries]} if run.discoveries else {}),
     }
 
 
