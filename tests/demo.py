@@ -1,5 +1,7 @@
-"""`make demo`: serve the bundled demo shop, scan both variants page by page, then walk its signup and checkout
-flows (fixtures/flows/); write out/demo/report.{html,json} and out/demo/flows/report.{html,json}, summarise.
+"""`make demo`: serve the bundled demo shop, scan both variants page by page, walk its signup and checkout
+flows (fixtures/flows/), then let discovery find both journeys from each home page with no flow file and walk
+what it wrote; write out/demo/report.{html,json}, out/demo/flows/report.{html,json} and
+out/demo/discovered/report.{html,json} (flow files in out/demo/discovered/flows/), summarise.
 
 The dark variant must yield every check and the clean variant none; the demo says so and fails otherwise.
 """
@@ -30,7 +32,11 @@ def main() -> int:
         print(f"\nwalking {len(flows)} flows: {', '.join(f.name for f in flows)}", flush=True)
         walked = subprocess.run([sys.executable, "-m", "auditor", "flow", *map(str, flows), "--base", origin,
                                  "--out", str(OUT / "flows")], cwd=ROOT)
-    for what, p in (("scan", proc), ("flow walk", walked)):
+        homes = [f"{origin}/site/{v}/index.html" for v in ("dark", "clean")]
+        print("\ndiscovering the sign-up and checkout from each home page (no flow file)", flush=True)
+        found = subprocess.run([sys.executable, "-m", "auditor", "discover", *homes, "--locale", "en-GB",
+                                "--out", str(OUT / "discovered")], cwd=ROOT)
+    for what, p in (("scan", proc), ("flow walk", walked), ("discovery", found)):
         if p.returncode not in (0, 1):
             print(f"demo: the {what} failed (exit {p.returncode})", file=sys.stderr)
             return p.returncode
@@ -45,6 +51,16 @@ def main() -> int:
         for st in fl["steps"]:
             by_variant[variant].update(f["check"] for f in (st["page"] or {}).get("findings", [])
                                        if f["status"] == "fail")
+    discovered = json.loads((OUT / "discovered" / "report.json").read_text(encoding="utf-8"))
+    by_found = {"dark": Counter(), "clean": Counter()}
+    for fl in discovered.get("flows", []):
+        variant = "dark" if "/dark/" in fl["start"] else "clean"
+        for st in fl["steps"]:
+            by_found[variant].update(f["check"] for f in (st["page"] or {}).get("findings", [])
+                                     if f["status"] == "fail")
+    journeys = [f"{'dark' if '/dark/' in d['start'] else 'clean'} {d['journey']}: "
+                + (f"{d['steps']} steps in {d['seconds']:.1f} s" if d["found"] else "NOT FOUND")
+                for d in discovered.get("discoveries", [])]
     from auditor.registry import discover
     #: not shown by the demo shop yet (its banner has no reject button to compare); covered by fixtures/checks/
     NOT_IN_SHOP = {"asymmetric-choice"}
@@ -55,7 +71,19 @@ def main() -> int:
         print(f"  {variant:5} shop: {sum(counts.values())} finding(s) ({detail})")
     print(f"  report: {OUT / 'report.html'}\n  json:   {OUT / 'report.json'}")
     print(f"  flows:  {OUT / 'flows' / 'report.html'}")
+    print(f"  discovered without a flow file: {'; '.join(journeys)}")
+    for variant, counts in by_found.items():
+        detail = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no findings"
+        print(f"    walked, {variant:5} shop: {sum(counts.values())} finding(s) ({detail})")
+    print(f"  discovered: {OUT / 'discovered' / 'report.html'} (flow files in {OUT / 'discovered' / 'flows'})")
     missing = all_ids - set(by_variant["dark"])
+    journey_checks = {"sneak-into-basket", "drip-pricing", "prechecked-consent"}
+    found_all = len(discovered.get("discoveries", [])) == 4 and all(d["found"] for d in discovered["discoveries"])
+    if not found_all or not journey_checks <= set(by_found["dark"]) or by_found["clean"]:
+        print(f"demo: discovery should find and walk both journeys of both variants, show {sorted(journey_checks)} "
+              f"on the dark shop and nothing on the clean one (got {dict(by_found['dark'])} / "
+              f"{dict(by_found['clean'])})", file=sys.stderr)
+        return 1
     ok = not missing and not by_variant["clean"]
     if not ok:
         print(f"demo: expected every check on the dark shop (missing: {sorted(missing)}) and none on the clean "
