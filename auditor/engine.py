@@ -208,10 +208,15 @@ async def audit_page(shared: _Shared, index: int, url: str, inspect: PageHook | 
 
 async def audit_loaded(shared: _Shared, page, network: NetworkTracker, url: str, result: PageResult,
                        slug: str | None, interact: bool = False, mask: tuple = (),
-                       phase: str = "before-choice", prices: bool = False, layer: int = 1) -> PageResult:
+                       phase: str = "before-choice", prices: bool = False, layer: int = 1,
+                       known: set | None = None) -> PageResult:
     """Audit a page that has loaded: settle, collect, record state, screenshot (``slug`` names it; ``mask``:
     locators painted over), find the banner, (``interact``: open its settings, refuse in a fresh context),
-    judge and attach the evidence. ``layer`` 2: the page shows a banner's settings layer (a flow opened it)."""
+    judge and attach the evidence. ``layer`` 2: the page shows a banner's settings layer (a flow opened it).
+
+    ``known`` (flow steps): fingerprints already reported. The step's screenshot is then of the window, and a
+    full-page one is taken only when the step has a finding not in ``known`` (its evidence crop needs the whole
+    page): a full-page capture costs three to four times a window capture, on every step."""
     opts = shared.options
     st = opts.settings
     await settle(page, network, st.quiet_ms, st.settle_cap_ms)
@@ -222,12 +227,14 @@ async def audit_loaded(shared: _Shared, page, network: NetworkTracker, url: str,
         # and encodes the image while the renderer runs the collector and Python judges
         shot = opts.out_dir / "screenshots" / f"{slug}.png"
         shot.parent.mkdir(parents=True, exist_ok=True)
-        shooting = asyncio.ensure_future(page.screenshot(path=str(shot), full_page=True,
+        shooting = asyncio.ensure_future(page.screenshot(path=str(shot), full_page=known is None,
                                                          timeout=int(st.timeout * 1000), mask=list(mask)))
         await asyncio.sleep(0)
     try:
-        snapshot = await collect_page(page, url, await shared.terms, st.viewport, prices=prices)
-        before = await read_state(page, network, phase, network.started)
+        # the collector and the cookie/storage read are independent round trips
+        snapshot, before = await asyncio.gather(
+            collect_page(page, url, await shared.terms, st.viewport, prices=prices),
+            read_state(page, network, phase, network.started))
     except BaseException:
         if shooting is not None:
             shooting.cancel()
@@ -252,6 +259,12 @@ async def audit_loaded(shared: _Shared, page, network: NetworkTracker, url: str,
     finally:
         if shooting is not None:
             await shooting
+    if shot is not None and known is not None and any(
+            fingerprint(f, url, snapshot.frame_url(f.element)) not in known for c in checks for f in c.findings):
+        try:
+            await page.screenshot(path=str(shot), full_page=True, timeout=int(st.timeout * 1000), mask=list(mask))
+        except Exception:
+            pass  # the window capture stays; crops of elements outside it are skipped
     checks = _with_evidence(checks, snapshot, url, shot, opts.out_dir, layer2_shot)
     return dataclasses.replace(
         result, final_url=page.url, title=snapshot.title, checks=checks, snapshot=snapshot, banner=report,

@@ -89,7 +89,7 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
             result = await audit_loaded(shared, page, network, page.url, result,
                                         f"{slug}-step{index:02d}" if opts.out_dir is not None and opts.evidence else None,
                                         interact=False, mask=mask(), phase="before-choice" if index == 0 else "in-flow",
-                                        prices=True, layer=layer)
+                                        prices=True, layer=layer, known=seen)
             fresh = []
             for c in result.checks:
                 new = tuple(f for f in c.findings if f.fingerprint not in seen)
@@ -128,8 +128,11 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
                     if len(refused) > n_refused:
                         raise StepFailed(f"refused: {refused[-1]}", "refused")
                     layer = 2 if _opened_settings(step, acted[step.index], steps) else 1
-                    steps.append(FlowStep(index=step.index, kind=step.kind, label=_label(step, identity),
-                                          page=await audit_here(step, layer), at=at))
+                    done = FlowStep(index=step.index, kind=step.kind, label=_label(step, identity),
+                                    page=await audit_here(step, layer), at=at)
+                    if _journey_finds_here(shared, flow, steps + [done], acted):
+                        await _full_page_shot(page, done.page, opts, mask())
+                    steps.append(done)
                 except Exception as exc:
                     status = exc.status if isinstance(exc, StepFailed) else "failed"
                     msg = str(exc) if isinstance(exc, StepFailed) else _one_line(exc)
@@ -269,18 +272,22 @@ async def _do(page, step: Step, flow: Flow, identity: Identity, masked_targets: 
     return ""
 
 
-def _judge_journey(shared: _Shared, flow: Flow, steps: list, acted: dict) -> list:
-    """Run the journey checks over the walked steps and put each finding on the step where it belongs."""
-    from auditor.engine import _evidence_from
+def _journey_results(shared: _Shared, flow: Flow, steps: list, acted: dict) -> dict:
     from auditor.models import Journey, JourneyStep
     from auditor.registry import judge_journey
     journey = Journey(flow.name, tuple(
         JourneyStep(index=s.index, kind=s.kind, label=s.label, acted_on=acted.get(s.index, ""),
                     snapshot=s.page.snapshot if s.page is not None else None)
         for s in steps if s.status == "ok"))
-    if not journey.steps:
+    return judge_journey(journey, shared.specs, shared.ctx, shared.options.debug)
+
+
+def _judge_journey(shared: _Shared, flow: Flow, steps: list, acted: dict) -> list:
+    """Run the journey checks over the walked steps and put each finding on the step where it belongs."""
+    from auditor.engine import _evidence_from
+    if not any(s.status == "ok" for s in steps):
         return steps
-    results = judge_journey(journey, shared.specs, shared.ctx, shared.options.debug)
+    results = _journey_results(shared, flow, steps, acted)
     out = []
     opts = shared.options
     for s in steps:
@@ -291,6 +298,28 @@ def _judge_journey(shared: _Shared, flow: Flow, steps: list, acted: dict) -> lis
             s = dataclasses.replace(s, page=dataclasses.replace(s.page, checks=s.page.checks + done))
         out.append(s)
     return out
+
+
+def _journey_finds_here(shared: _Shared, flow: Flow, steps: list, acted: dict) -> bool:
+    """Will a journey check report a finding at the last step (its evidence then needs a full-page screenshot,
+    which a step without a new page finding does not take)? Judged on the steps so far: a journey finding at
+    a step depends only on that step and the ones before it."""
+    last = steps[-1].page
+    if last is None or last.snapshot is None or not last.snapshot.prices or not last.screenshot \
+            or last.findings:  # no price on the page; or the full page was captured for a page finding
+        return False
+    if not any(s.scope == "journey" for s in shared.specs):
+        return False
+    results = _journey_results(shared, flow, steps, acted)
+    return any(c.findings for c in results.get(steps[-1].index, ()))
+
+
+async def _full_page_shot(page, result: PageResult, opts, mask) -> None:
+    try:
+        await page.screenshot(path=str(opts.out_dir / result.screenshot), full_page=True,
+                              timeout=int(opts.settings.timeout * 1000), mask=list(mask))
+    except Exception:
+        pass
 
 
 def _opened_settings(step: Step, acted: str, steps: list) -> bool:

@@ -8,6 +8,9 @@
 3. Precision and recall of every check over the annotated fixtures (the harness of the test suite).
 4. Whole-process time of `auditor flow FILE` for every fixture flow against a plain Playwright script doing the
    same steps with no audit (target: ratio at most 1.5).
+5. Discovery per site: whole-process time of `auditor discover HOME --no-walk` (find both journeys, write the
+   flow files, no audit) for each demo-shop variant, against a plain Playwright script replaying the steps it
+   wrote; and the time each journey's discovery took, from its report.
 
 Options: ``--rounds N`` (default 3), ``--pages N`` (fixture pages in part 1, default 12), ``--skip PART``,
 ``--no-interact`` (time the first-layer audit alone, without opening settings or refusing consent).
@@ -135,6 +138,33 @@ def bench_flows(origin: str, rounds: int) -> dict:
     summary = {"flows": rows, "median_ratio": round(statistics.median(ratios), 3), "rounds": rounds}
     print(f"  median ratio {summary['median_ratio']:.2f} (target <= 1.5)", flush=True)
     return summary
+
+
+def bench_discovery(origin: str, rounds: int) -> dict:
+    """Part 5: `auditor discover HOME --no-walk` vs a plain replay of the flows it wrote, per site."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for variant in ("dark", "clean"):
+            home = f"{origin}/site/{variant}/index.html"
+            found, plain, journeys = [], [], {}
+            for r in range(rounds):
+                out = f"{tmp}/{variant}{r}"
+                t, code = _timed([sys.executable, "-m", "auditor", "discover", home, "--no-walk", "--locale",
+                                  "en-GB", "--out", out])
+                found.append(t)
+                report = json.loads(Path(out, "report.json").read_text(encoding="utf-8"))
+                for d in report["discoveries"]:
+                    journeys.setdefault(d["journey"], []).append(d["seconds"] if d["found"] else None)
+                files = [d["file"] for d in report["discoveries"] if d["found"]]
+                plain.append(sum(_timed([sys.executable, "-c", FLOW_BASELINE, f, origin])[0] for f in files))
+            d, p = statistics.median(found), statistics.median(plain)
+            per = {j: (statistics.median(v) if all(x is not None for x in v) else None) for j, v in journeys.items()}
+            rows.append({"site": variant, "discover_s": round(d, 3), "plain_replay_s": round(p, 3),
+                         "ratio": round(d / p, 3), "journey_s": per})
+            print(f"  {variant:6} discover {d:6.2f}s  plain replay {p:6.2f}s  ratio {d / p:5.2f}  "
+                  + "  ".join(f"{j} {v:.2f}s" if v is not None else f"{j} NOT FOUND" for j, v in per.items()),
+                  flush=True)
+    return {"sites": rows, "rounds": rounds}
 
 
 def generated_page(n: int) -> str:
@@ -271,7 +301,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--pages", type=int, default=12)
-    ap.add_argument("--skip", action="append", default=[], choices=["scan", "collector", "accuracy", "flows"])
+    ap.add_argument("--skip", action="append", default=[],
+                    choices=["scan", "collector", "accuracy", "flows", "discovery"])
     ap.add_argument("--no-interact", action="store_true",
                     help="time scans with --no-interact (first layer only: no settings layer, no refusal)")
     args = ap.parse_args()
@@ -288,6 +319,10 @@ def main() -> int:
             print(f"4. auditor flow vs the same steps in a plain Playwright script (median of {args.rounds})",
                   flush=True)
             results["flows"] = bench_flows(origin, args.rounds)
+        if "discovery" not in args.skip:
+            print(f"5. auditor discover (no walk) per site vs a plain replay of what it wrote (median of "
+                  f"{args.rounds})", flush=True)
+            results["discovery"] = bench_discovery(origin, args.rounds)
     if "collector" not in args.skip:
         print("2. collector time on generated pages", flush=True)
         results["collector"] = bench_collector([1_000, 10_000, 100_000], runs=args.rounds + 2)
