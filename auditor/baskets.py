@@ -37,8 +37,23 @@ class Basket:
         return [ln for ln in self.lines if ln.kind == kind]
 
 
+#: a tax or period word that only qualifies a total ("Total (inc. VAT)", "合計（税込）", "Totaal per maand")
+_TOTAL_NOTE = re.compile(r"vat|tax|mwst|ust|iva|tva|btw|gst|税|per |pro |par |al |/|month|maand|monat|mois|mes|月",
+                         re.I)
+
+
 def line_kind(ctx: CheckContext, label: str) -> str:
     lex = ctx.lexicon
+    total = lex._matches("order_total", label)
+    if total and total[0][0] == 0 and not lex.has("subtotal", label):
+        # a label that opens with "Total" and mentions tax is the total with tax included, not a tax line
+        notes = lex._matches("tax_or_discount", label)
+        if not notes or all(_TOTAL_NOTE.search(t) for _, _, t in notes):
+            return "order_total"
+    taxes = lex._matches("tax_or_discount", label)
+    addon = lex._matches("paid_addon", label)
+    if taxes and addon and addon[0][0] < taxes[0][0]:
+        return "item"  # "Round up for the Arts Fund (tax-deductible donation)": named first as an extra
     # order matters: "Subtotal" is not the total; "Delivery fee" is delivery; "Service fee" is a fee
     for kind in ("subtotal", "tax_or_discount", "shipping", "fee", "order_total"):
         if lex.has(kind, label):
@@ -62,8 +77,16 @@ def find_basket(page: PageSnapshot, ctx: CheckContext) -> Basket | None:
         groups.setdefault(r.container, []).append(r)
     # a summary is often split in two containers (lines / totals) under one parent: merge by prefix
     best = None
+    def parent(c: str) -> str:
+        return c.rsplit(" > ", 1)[0] if " > " in c else ""
+
     for container, rows in groups.items():
-        family = [r for c, rs in groups.items() if c == container or c.startswith(container + " > ") for r in rs]
+        # a summary split into boxes under one parent (lines in a list, totals in a table; at most two levels
+        # down), not a page-wide wrapper
+        family = [r for c, rs in groups.items() if c == container or (
+            c.startswith(container + " > ") and c[len(container):].count(" > ") <= 2) or (
+            parent(c) and parent(c) == parent(container) and parent(c) not in ("body", "html > body"))
+            for r in rs]
         lines = tuple(Line(r, line_kind(ctx, r.label), label_key(r.label)) for r in family)
         if not any(ln.kind == "order_total" for ln in lines):
             continue
@@ -94,6 +117,19 @@ def _with_items_elsewhere(page: PageSnapshot, ctx: CheckContext, basket: Basket)
             continue
         if line_kind(ctx, r.label) == "item":
             by_container.setdefault(r.container, []).append(r)
+    # the lines and the charges of one box that add up to the total ("#lines": fare, seat, taxes; "Total" in
+    # another table)
+    if basket.total is not None:
+        every: dict[str, list[PriceRow]] = {}
+        for r in page.prices:
+            if id(r) not in mine and not r.struck and r.amount > 0 and label_key(r.label):
+                every.setdefault(r.container, []).append(r)
+        for rows in every.values():
+            kinds = [line_kind(ctx, r.label) for r in rows]
+            if "item" in kinds and "order_total" not in kinds and "subtotal" not in kinds \
+                    and abs(sum(r.amount for r in rows) - basket.total.row.amount) < 0.005:
+                extra = tuple(Line(r, k, label_key(r.label)) for r, k in zip(rows, kinds))
+                return Basket(basket.container, extra + basket.lines)
     for rows in by_container.values():
         exact = [r for r in rows if abs(r.amount - target) < 0.005]
         chosen = exact[:1] if len(rows) > 1 and exact and abs(sum(r.amount for r in rows) - target) >= 0.005 \
@@ -104,8 +140,79 @@ def _with_items_elsewhere(page: PageSnapshot, ctx: CheckContext, basket: Basket)
     return basket
 
 
+_NUMBER = re.compile(r"\d{1,3}(?:[.,'\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?")
+
+
+def _amounts(text: str) -> set[float]:
+    """The numbers in a text read as amounts, both ways of writing decimals ("9,90" and "1.299,00")."""
+    out = set()
+    for raw in _NUMBER.findall(text or ""):
+        digits = re.sub(r"[\s'\u00a0\u202f]", "", raw)
+        for dec in (",", "."):
+            other = "." if dec == "," else ","
+            t = digits.replace(other, "")
+            head, sep, tail = t.rpartition(dec)
+            if sep and len(tail) in (1, 2):
+                t = head.replace(dec, "") + "." + tail
+            else:
+                t = t.replace(dec, "")
+            try:
+                out.add(round(float(t), 2))
+            except ValueError:
+                pass
+    return out
+
+
+def explained_by(ctx: CheckContext, acted_on: str, row: PriceRow, basket_before: tuple[str, ...] = ()) -> bool:
+    """Does what the person acted on at a step explain a new basket line: the control they clicked, ticked or
+    chose names it ("Add gift wrap" -> "Gift wrap") or shows its price ("Express (DHL) 9,90 €" -> "Versandkosten
+    9,90 €")? A button that only moves on ("Continue to shipping") explains nothing."""
+    if not acted_on:
+        return False
+    if row.amount > 0 and round(row.amount, 2) in _amounts(acted_on):
+        return True
+    if _navigation(ctx, acted_on):
+        return False
+    # Chinese and Japanese labels have no spaces: "加购演出取消险" explains "演出取消险 ×2"
+    cjk = _CJK_RUN.search(row.label)
+    if cjk and cjk.group(0)[:4] in acted_on:
+        return True
+    # a word the control and the new line share, unless it names a line already in the basket: "Tickets: 2"
+    # changes the tickets line, it does not explain "Booking protection (2 tickets)"
+    known = set().union(*(_words(b, 4) for b in basket_before)) if basket_before else set()
+    mine, line = _words(acted_on, 4) - known, _words(row.label, 4) - known
+    return bool(mine & line) or any(_compound(a, b) for a in mine for b in line)
+
+
+def _navigation(ctx: CheckContext, text: str) -> bool:
+    """A control that only moves on ("Continue to shipping", "Weiter", "Zur Kasse"): its navigation words
+    make up most of its name ("Next-day delivery £9.99" is an option, not a step)."""
+    norm = " ".join(label_key(text).split())
+    if not norm:
+        return False
+    covered = sum(end - start for cat in ("next_step", "checkout") for start, end, _ in ctx.lexicon._matches(cat, text))
+    return covered >= 0.45 * len(norm)
+
+
+def _compound(a: str, b: str) -> bool:
+    """German or Dutch compounds naming the same thing: "Parkplatz" and "Tiefgaragenstellplatz" share their
+    head word (a common ending of five letters or more, at least half the shorter word)."""
+    n = 0
+    while n < min(len(a), len(b)) and a[-1 - n] == b[-1 - n]:
+        n += 1
+    return n >= 5 and n * 2 >= min(len(a), len(b))
+
+
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]+")
+#: words that say how much or which variant, never what: they make no two lines the same
+_FILLER = frozenset("qty quantity size pcs stk anz menge qté qte cantidad quantità quantita aantal quantidade "
+                    "each per item items the and for with von und de la le les des del con per".split())
+
+
 def _words(label: str, min_len: int) -> set[str]:
-    return {w for w in label_key(label).split() if len(w) >= min_len}
+    """The label's words worth comparing, a plural "s" dropped ("tickets" ~ "ticket")."""
+    return {w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w
+            for w in label_key(label).split() if len(w) >= min_len and w not in _FILLER}
 
 
 def shares_words(a: str, b: str, min_len: int = 4) -> bool:

@@ -2,10 +2,11 @@
 
 ## What it finds
 Walking a flow, the auditor reads the basket or order summary after every step. The first total seen is the
-price first shown. A finding when, at a later step, the total is higher than that price by more than what the
-person added themselves (items or options they clicked), and the difference comes from a fee or charge line
-(service, booking, handling, card or platform fee, surcharge, a delivery charge the person did not choose)
-that was not shown before. Each late line is reported once, at the step where it first appears, with the
+price first shown. A finding when, at a later step, the total is higher than at the step before by more than
+what the person added themselves (items or options they clicked, ticked or chose: the control names the new
+line or shows its price), and the difference comes from a fee or charge line (service, booking, handling,
+card or platform fee, surcharge, a delivery charge the person did not choose) that was not shown before.
+Comparing with the step before means a discount or a removed item earlier on does not hide a later fee. Each late line is reported once, at the step where it first appears, with the
 first total and the new one.
 
 Not findings: a total that rises because the person added something or chose a paid delivery option; tax
@@ -33,7 +34,7 @@ Show every mandatory charge in the first price the person sees.
 
 from __future__ import annotations
 
-from auditor.baskets import find_basket, same_item, shares_words
+from auditor.baskets import explained_by, find_basket, same_item
 from auditor.models import Journey
 from auditor.registry import CheckContext, Hit, NotApplicable, check, quote
 
@@ -46,9 +47,9 @@ TOLERANCE = 0.005  # currency units: rounding
                    "India Dark Patterns Guidelines 2023", "UK DMCC Act 2024"))
 def drip_pricing(journey: Journey, ctx: CheckContext):
     first = None  # (step, total amount, total as shown)
+    previous = None  # the total at the last step that showed one
     seen_charges: set[str] = set()
     seen_items: set[str] = set()
-    chosen = 0.0  # what the person added themselves since the first total
     reported: set[str] = set()
     for step in journey.steps:
         if step.snapshot is None:
@@ -60,10 +61,11 @@ def drip_pricing(journey: Journey, ctx: CheckContext):
         charges = [ln for ln in basket.lines if ln.kind in ("fee", "shipping") and ln.row.amount > 0]
         items = [ln for ln in basket.lines if ln.kind == "item" and ln.row.amount > 0]
         if first is None:
-            first = (step, total.amount, total.raw)
+            first = previous = (step, total.amount, total.raw)
             seen_charges |= {ln.key for ln in charges}
             seen_items |= {ln.key for ln in items}
             continue
+        chosen = 0.0  # what the person added themselves at this step
         for ln in items:
             if ln.key not in seen_items and not any(same_item(ln.row.label, k) for k in seen_items):
                 chosen += ln.row.amount  # a new item is the person's or sneak-into-basket's business
@@ -73,11 +75,13 @@ def drip_pricing(journey: Journey, ctx: CheckContext):
             if ln.key in seen_charges:
                 continue
             seen_charges.add(ln.key)
-            if step.acted_on and shares_words(step.acted_on, ln.row.label):
+            if explained_by(ctx, step.acted_on, ln.row, tuple(x.row.label for x in items)):
                 chosen += ln.row.amount  # a paid delivery option the person picked
                 continue
             late.append(ln)
-        rise = total.amount - first[1] - chosen
+        # the rise since the last total seen: a discount or a removed item before a late fee does not hide it
+        rise = total.amount - previous[1] - chosen
+        previous = (step, total.amount, total.raw)
         for ln in late:
             if rise <= TOLERANCE or ln.key in reported:
                 continue

@@ -3,10 +3,17 @@
 ## What it finds
 Walking a flow, the auditor reads the basket or order summary after every step (price rows grouped under a
 total; see ``auditor/baskets.py``). The first basket seen is what the person put in. A finding when a later
-step shows a new line item or paid extra that the step's own action does not explain: the person clicked,
-ticked or chose nothing whose label shares a word with the new line (for example a "Protection plan £14.99"
-that appears when the person only clicked "Continue to extras"). The finding points at the new line on the
-page where it first appears, with the basket before and after.
+step shows a new line item or paid extra that the step's own action does not explain: the control the person
+clicked, ticked or chose (with the card it sits in, for a short "Add" button) neither names the new line (a
+word in common that is not already the name of a line in the basket; Chinese and Japanese by substring;
+German compounds by their head word) nor shows its price, or it only moves on ("Continue to extras"). For
+example a "Protection plan £14.99" that appears when the person only clicked "Continue to extras". A line
+that names a product already in the basket ("3-year warranty for the Duo espresso machine") is a new line, not
+the product relabelled, while the product's own line is still there. The finding points at the new line on
+the page where it first appears, with the basket before and after.
+
+Known limit: the first basket a flow sees is taken as what the person chose; a second product that arrives
+with the very first "Add to cart" is not told apart.
 
 Not findings: items the person added (a click on "Add the protection plan" that adds "Protection plan"), fees,
 delivery, tax and discounts (fees are drip-pricing's business), lines that only change quantity or price.
@@ -34,7 +41,7 @@ Offer extras unticked and add them to the basket only when the person chooses th
 
 from __future__ import annotations
 
-from auditor.baskets import find_basket, same_item, shares_words
+from auditor.baskets import explained_by, find_basket, same_item
 from auditor.models import Journey
 from auditor.registry import CheckContext, Hit, NotApplicable, check, quote
 
@@ -54,11 +61,13 @@ def sneak_into_basket(journey: Journey, ctx: CheckContext):
             continue
         items = {ln.key: ln for ln in basket.lines if ln.kind == "item" and ln.row.amount > 0 and ln.key}
         if previous is not None:
+            # a new line is the same item relabelled only if that item's own line has gone (a warranty that
+            # names the machine it covers is not the machine)
+            gone = [p for k, p in previous[1].items() if k not in items]
             for key, ln in items.items():
-                if key in previous[1] or key in reported or any(same_item(ln.row.label, p.row.label)
-                                                                  for p in previous[1].values()):
+                if key in previous[1] or key in reported or any(same_item(ln.row.label, p.row.label) for p in gone):
                     continue
-                if step.acted_on and shares_words(step.acted_on, ln.row.label):
+                if explained_by(ctx, step.acted_on, ln.row, tuple(p.row.label for p in previous[1].values())):
                     continue  # the person chose it
                 reported.add(key)
                 before = sorted(f"{x.row.label[:60]} {x.row.raw}" for x in previous[1].values())

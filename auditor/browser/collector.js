@@ -851,7 +851,7 @@ function collect(opts) {
 // An amount with its currency, either side: "£129.00", "1.299,00 €", "R$ 49,90", "¥12,800", "12 800 円".
 const PRICE_NUM = "\\d{1,3}(?:[.,'\\u00a0\\u202f ]\\d{3})+(?:[.,]\\d{1,2})?|\\d+(?:[.,]\\d{1,2})?";
 const PRICE_RE = new RegExp("[-−]?\\s?(?:US\\$|R\\$|£|€|\\$|¥|￥|₹|\\b(?:CHF|USD|EUR|GBP|JPY|CNY|RMB)\\b)\\s?[-−]?(?:" + PRICE_NUM +
-  ")|[-−]?(?:" + PRICE_NUM + ")\\s?(?:€|円|元|zł|kr\\b|\\b(?:CHF|EUR|USD|GBP)\\b)", "g");
+  ")|(?<![A-Za-z0-9])[-−]?(?:" + PRICE_NUM + ")\\s?(?:€|円|元|zł|kr\\b|\\b(?:CHF|EUR|USD|GBP)\\b)", "g");
 
 // Rows that pair a label with one amount (a basket line, a fee, a total), inside the container that groups
 // them. The label is the row's text without the amount.
@@ -867,15 +867,25 @@ function priceRows(ref) {
     if (!t || t.length > 300 || !/\d/.test(t)) continue;
     PRICE_RE.lastIndex = 0;
     if (!PRICE_RE.test(t)) continue;
+    if (/[+=]/.test(t) && countPrices(t) >= 2) continue;  // a breakdown ("₹60.00 + GST ₹10.80"), not a line
     const el = node.parentElement;
     if (!el || SKIP_TAGS.has(el.localName) || el.closest('script,style,noscript,template,option,select')) continue;
+    // a price on a button ("Pay £56.95") is a call to action, not a line of the basket
+    if (el.closest('button, [role=button], a[href]')) continue;
     let row = el;
     for (let cur = el.parentElement, k = 0; cur && k < 4 && cur !== document.body; cur = cur.parentElement, k++) {
+      if (LIST_TAGS.has(cur.localName)) break;  // a list or table holds several lines (one may have no price)
       const text = norm(cur.innerText || '');
       if (text.length > 160 || countPrices(text) !== 1) break;
+      if (cur.querySelector(TYPED_FIELDS)) break;  // a panel with a form in it is not one line
       row = cur;
     }
     if (seenRows.has(row)) continue;
+    // an option offered (a delivery rate, an extra beside its tick box) is not a line of the basket
+    if (row.querySelector('input[type=radio], input[type=checkbox]') || (row.closest('label') && row.closest('label').querySelector('input[type=radio], input[type=checkbox]'))) {
+      seenRows.add(row);
+      continue;
+    }
     seenRows.add(row);
     const st = getComputedStyle(row);
     const box = boxOf(row);
@@ -884,7 +894,15 @@ function priceRows(ref) {
     PRICE_RE.lastIndex = 0;
     const m = PRICE_RE.exec(text);
     if (!m) continue;
-    const label = norm(text.replace(m[0], ' ')).replace(/^[:\s–—-]+|[:\s–—-]+$/g, '');
+    let label = norm(text.replace(m[0], ' ')).replace(/^[:\s–—-]+|[:\s–—-]+$/g, '');
+    if (!label && row.previousElementSibling) {
+      // <dt>Delivery</dt><dd>£4.95</dd>, <span>Convenience fees</span><span>₹70.80</span>: the label is just before
+      // (its own small print, a price breakdown, dropped), unless that element is a line of its own
+      const prev = row.previousElementSibling;
+      PRICE_RE.lastIndex = 0;
+      const before = norm((prev.innerText || '').replace(PRICE_RE, ' ')).replace(/[:\s]+$/, '');
+      if (before.length <= 80 && !out.some((r) => prev === r.el || prev.contains(r.el))) label = before;
+    }
     out.push({ el: row, ref: ref(row, text), label: cap(label, 200), raw: norm(m[0]), struck: isStruck(el, row) });
   }
   // the container of a row: the nearest ancestor that holds another row too
@@ -901,6 +919,10 @@ function priceRows(ref) {
   }
   return out;
 }
+
+const LIST_TAGS = new Set(['dl', 'ul', 'ol', 'table', 'tbody', 'thead', 'tfoot']);
+// fields a person types into: a block holding one is a form panel, never a single basket line
+const TYPED_FIELDS = 'input:not([type]), input[type=text], input[type=email], input[type=tel], input[type=password], textarea';
 
 function countPrices(text) {
   PRICE_RE.lastIndex = 0;

@@ -38,12 +38,20 @@ TARGET_JS = r"""(el, mark) => {
     .replace(/\s+/g, ' ').trim();
   let label = t(el);
   if (el.labels && el.labels.length) label = t(el.labels[0]) || label;
-  if (el.localName === 'select' && el.selectedOptions && el.selectedOptions.length) label += ' ' + t(el.selectedOptions[0]);
+  // a short control ("Add", "Select") acts on the card it sits in: the card's text says what it adds
+  let context = '';
+  if (label.split(' ').length <= 2) {
+    for (let cur = el.parentElement, k = 0; cur && k < 4 && cur !== document.body; cur = cur.parentElement, k++) {
+      const text = t(cur);
+      if (text.length > 160) break;
+      if (text.length > label.length + 2) { context = text; break; }
+    }
+  }
   const form = el.form || el.closest('form');
   const cardForm = !!form && !!form.querySelector(
     "input[autocomplete^='cc-'], input[name*='card' i], input[id*='card' i], input[name*='cvc' i], input[name*='cvv' i]");
   const submits = !!form && (el.type === 'submit' || (el.localName === 'button' && !el.getAttribute('type')));
-  return { label: label.slice(0, 200), submits, cardForm };
+  return { label: label.slice(0, 200), context: context.slice(0, 200), submits, cardForm };
 }"""
 #: steps whose target is read (and, but for press, marked as acted on) before the action
 TARGET_KINDS = ("click", "check", "uncheck", "select", "fill", "press")
@@ -239,6 +247,12 @@ async def _do(page, step: Step, flow: Flow, identity: Identity, masked_targets: 
             await loc.select_option(value=value, timeout=timeout)
         except Exception:
             await loc.select_option(label=value, timeout=timeout)
+        try:  # what the person chose, as shown ("Express (DHL) 9,90 €"), not the option's value
+            chosen = await loc.evaluate("(el) => el.selectedOptions && el.selectedOptions.length ? "
+                                        "el.selectedOptions[0].text : ''", timeout=timeout)
+            facts["label"] = f"{facts.get('label', '')} {' '.join(str(chosen).split())}".strip()
+        except Exception:
+            pass
     elif kind == "press":
         key = step.arg("key")
         if loc is not None:
@@ -268,7 +282,12 @@ async def _do(page, step: Step, flow: Flow, identity: Identity, masked_targets: 
     elif kind == "audit":
         pass  # every step is audited; a checkpoint only names the moment
     if kind in ("click", "check", "select"):
-        return (facts.get("label", "") + (" " + render(step.arg("value") or "", identity) if kind == "select" else "")).strip()
+        label = facts.get("label", "").strip()
+        context = facts.get("context", "")
+        if context and kind == "click" and not (lexicon.has("next_step", label) or lexicon.has("checkout", label)
+                                                  or lexicon.has("final_submit", label)):
+            label = f"{label} ({context})"  # "Add" in the card of "Linen napkins, set of 4 $28.00"
+        return label
     return ""
 
 

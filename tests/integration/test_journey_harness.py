@@ -20,5 +20,11 @@ def outcomes(fixture_server, browser_path):
 @pytest.mark.browser
 @pytest.mark.parametrize("flow", [p.relative_to(FIXTURES).as_posix() for p in FLOWS])
 def test_fixture_flow(outcomes, flow):
-    problems = outcomes[flow].problems()
+    outcome = outcomes[flow]
+    problems = outcome.problems()
+    if outcome.case.limitations:
+        why = "; ".join(f"{c}: {w}" for c, w in outcome.case.limitations.items())
+        if problems:
+            pytest.xfail(f"known limitation ({why}): " + "; ".join(problems))
+        pytest.fail(f"{flow} passes now: remove its known-limitation note ({why})")
     assert not problems, f"{flow}:\n  " + "\n  ".join(problems)

@@ -102,3 +102,47 @@ def test_fees_shown_from_the_start_and_options_the_person_chose_are_not_drip_pri
 
 def test_a_sneaked_item_raises_the_total_but_is_not_also_drip_pricing():
     assert findings(Journey("x", (step(1, CART), step(2, EXTRAS))), "drip-pricing") == []
+
+
+@pytest.mark.parametrize("label, kind", [
+    ("Total (inc. VAT)", "order_total"), ("合計（税込）", "order_total"), ("Gesamtsumme inkl. MwSt.", "order_total"),
+    ("Totaal per maand", "order_total"), ("Total savings", "tax_or_discount"), ("Sub total", "subtotal"),
+    ("Amount Payable", "order_total"), ("Round up for the Arts Fund (tax-deductible donation)", "item"),
+    ("Facility Charge", "fee"), ("Mindermengenzuschlag", "fee"), ("VAT (20%)", "tax_or_discount"),
+])
+def test_line_kind_of_tricky_labels(label, kind):
+    assert line_kind(CTX, label) == kind
+
+
+@pytest.mark.parametrize("acted, label, raw, before, yes", [
+    ("Add gift wrapping (+£4.00)", "Gift wrap", "£4.00", (), True),  # by its price
+    ("Add the protection plan", "Protection Plan", "£14.99", (), True),  # by a word
+    ("Continue to extras", "Protection Plan extras", "£14.99", (), False),  # a button that only moves on
+    ("Next-day delivery", "Delivery (next day)", "£9.99", (), True),  # an option, not a "Next" button
+    ("Express (DHL) 9,90 €", "Versandkosten", "9,90 €", (), True),
+    ("Tickets 2", "Booking protection (2 tickets)", "£4.50", ("1 × Saturday day ticket",), False),
+    ("加购演出取消险", "演出取消险 ×2", "¥24.00", (), True),
+    ("Parkplatz hinzufügen", "Tiefgaragenstellplatz 3 Nächte", "45,00 €", (), True),
+    ("Add (Linen Napkins, set of 4 $28.00)", "Linen Napkins, set of 4 Qty 1", "$28.00", (), True),
+    ("Continue", "Northwind Care Protection Plan", "£14.99", (), False),
+])
+def test_what_the_person_acted_on_explains_a_new_line(acted, label, raw, before, yes):
+    from auditor.baskets import explained_by
+    assert explained_by(CTX, acted, row(label, raw), before) is yes
+
+
+def test_a_warranty_naming_the_product_is_a_new_line_while_the_product_stays():
+    cart = page(row("Machine expresso Duo Barista · Qté 1", "549,00 €"), row("Total", "549,00 €"))
+    later = page(row("Machine expresso Duo Barista · Qté 1", "549,00 €"),
+                 row("Extension de garantie 3 ans Machine expresso Duo", "79,00 €"), row("Total", "628,00 €"))
+    found = findings(Journey("j", (step(1, cart), step(2, later, acted="Continuer"))), "sneak-into-basket")
+    assert [i for i, _ in found] == [2]
+
+
+def test_a_fee_after_a_discount_is_still_a_rise():
+    cart = page(row("Face serum", "£80.00"), row("Total", "£80.00"))
+    voucher = page(row("Face serum", "£80.00"), row("Voucher SAVE10", "-£8.00"), row("Total", "£72.00"))
+    fee = page(row("Face serum", "£80.00"), row("Voucher SAVE10", "-£8.00"), row("Processing fee", "£2.49"),
+               row("Total", "£74.49"))
+    j = Journey("j", (step(1, cart), step(2, voucher, acted="Apply"), step(3, fee)))
+    assert [i for i, _ in findings(j, "drip-pricing")] == [3]
