@@ -140,9 +140,11 @@
         els.push(el);
         const r = el.getBoundingClientRect();
         const fi = formIndex(el);
+        // the accessible name comes from the DOM text, not the rendered one (CSS text-transform)
+        const name = clean(el.getAttribute('aria-label') || el.textContent || el.value || el.getAttribute('title') || '');
         controls.push({
           i: els.length - 1, tag, role: el.getAttribute('role') || (tag === 'a' ? 'link' : 'button'),
-          type: el.getAttribute('type') || '', text: text.slice(0, 160), href,
+          type: el.getAttribute('type') || '', text: text.slice(0, 160), name: name.slice(0, 160), href,
           rawHref: el.getAttribute('href') || '', selector: css(el), region: region(el), form: fi,
           submit: fi >= 0 && (el.type === 'submit' || (tag === 'button' && !el.getAttribute('type'))),
           disabled: !!el.disabled || el.getAttribute('aria-disabled') === 'true', nearPrice: nearPrice(el),

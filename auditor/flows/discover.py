@@ -100,6 +100,7 @@ class _Walk:
     network: NetworkTracker
     identity: Identity
     steps: list = field(default_factory=list)
+    reached: bool = False  # the journey got to its point: a sign-up form filled in, a product in the basket
     notes: list = field(default_factory=list)
     masked: list = field(default_factory=list)
     visited: set = field(default_factory=set)  # page addresses walked (without #fragment)
@@ -136,10 +137,14 @@ class _Walk:
         candidates = []
         if re.fullmatch(r"#[A-Za-z][\w-]*", css):
             candidates.append(css)
-        text = element.get("text", "")
+        name = element.get("name") or element.get("text", "")
         role = element.get("role", "")
-        if text and len(text) <= 60 and role in ("button", "link") and "\n" not in text:
-            candidates.append(f"role={role}[name={json.dumps(text, ensure_ascii=False)}]")
+        raw_href = element.get("rawHref", "")
+        if role == "link" and raw_href and not re.search(r"[^\W\d_]{2}", name):
+            # an icon link named by a count ("1") or nothing: its address says more than its name
+            candidates.append(f"a[href={json.dumps(raw_href)}]")
+        if name and len(name) <= 60 and role in ("button", "link"):
+            candidates.append(f"role={role}[name={json.dumps(name, ensure_ascii=False)}]")
         candidates.append(css)
         for sel in candidates:
             try:
@@ -201,8 +206,9 @@ async def discover_journey(shared: _Shared, start: str, journey: str, out_dir: P
             pass
     steps = w.steps if w is not None else []
     notes = tuple(dict.fromkeys(w.notes)) if w is not None else ()
-    useful = [s for s in steps if not s.name.startswith("cookie banner:")]
-    if not useful:
+    if w is None or not w.reached:
+        # clicks that led nowhere (an account page without a sign-up, a link next to a price on a blog) are no
+        # journey: nothing is written
         return Discovery(start=start, journey=journey, found=False, stopped=stopped, notes=notes,
                          seconds=round(time.monotonic() - t0, 2)), None
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -341,7 +347,10 @@ async def _signup(w: _Walk) -> str:
             return f"no sign-up form on {facts['url']}"
         if facts["card"]:
             return f"the sign-up asks for card details on {facts['url']}: stopped there"
+        if _is_login_form(w, facts, form):
+            return f"only a sign-in form on {facts['url']}"
         await _fill(w, facts, form)
+        w.reached = True
         button = _form_button(w, facts, form)
         if button is None:
             return f"no button to continue the sign-up form on {facts['url']}"
@@ -366,9 +375,18 @@ async def _signup(w: _Walk) -> str:
     return f"stopped after {MAX_FORM_PAGES} form pages"
 
 
+def _is_login_form(w: _Walk, facts: dict, form: int) -> bool:
+    """A sign-in form: it asks for the current password, or its button says "Log in / Se connecter"."""
+    fields = [f for f in facts["fields"] if f["form"] == form]
+    if any("current-password" in f["autocomplete"] for f in fields):
+        return True
+    buttons = [c for c in _form_controls(facts, form) if c["submit"] or (form < 0 and c["tag"] == "button")]
+    return bool(buttons) and all(w.has("signin", c["text"]) and not w.has("signup", c["text"]) for c in buttons)
+
+
 def _has_signup_form(w: _Walk, facts: dict) -> bool:
     form = _main_form(w, facts)
-    if form is None:
+    if form is None or _is_login_form(w, facts, form):
         return False
     fields = [f for f in facts["fields"] if f["form"] == form]
     kinds = {_field_kind(f) for f in fields}
@@ -410,6 +428,7 @@ async def _checkout(w: _Walk) -> str:
     await _choose_required(w, facts, add["form"])
     before = _signature(facts)
     await w.act("click", {"target": await w.target(add)}, f"add to the basket ({_short(add['text'])})")
+    w.reached = True
     facts = await w.facts()
     if _signature(facts) == before or not _looks_like_checkout(w, facts):
         go = _pick(w, facts, ("checkout",)) or _pick(w, facts, ("cart",), hrefs=CART_URL)

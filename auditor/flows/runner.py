@@ -240,7 +240,17 @@ async def _do(page, step: Step, flow: Flow, identity: Identity, masked_targets: 
             masked_targets.append(target)
         await loc.fill(value, timeout=timeout)
     elif kind in ("check", "uncheck"):
-        await (loc.check if kind == "check" else loc.uncheck)(timeout=timeout)
+        try:
+            await (loc.check if kind == "check" else loc.uncheck)(timeout=min(timeout, 3000))
+        except Exception:
+            # a styled box whose label lies over the input (Bootstrap's custom-control): the person clicks the
+            # label, which toggles the box; the state is checked afterwards
+            want = kind == "check"
+            done = await loc.evaluate("(el, want) => { if (el.checked === want) return true;"
+                                      " const l = el.labels && el.labels[0]; if (!l) return false; l.click();"
+                                      " return el.checked === want; }", want, timeout=timeout)
+            if not done:
+                raise StepFailed(f"could not {kind} {target}") from None
     elif kind == "select":
         value = render(step.arg("value"), identity)
         try:

@@ -6,7 +6,8 @@ calls keep the file under a minute: every start page in one ``auditor discover -
 sign-up with ``--allow-submit`` in a second call started at the same time, then a flow file from each walked
 again in one ``auditor flow`` call (see the ``runs`` fixture).
 
-Where discovery gets a realistic site wrong, the test says what is right and is marked xfail(strict=True).
+Each test says what is right; where discovery got a site wrong, it was fixed (a Bootstrap custom checkbox, a
+login form taken for a sign-up, clicks that led nowhere reported as a journey).
 """
 
 from __future__ import annotations
@@ -198,11 +199,6 @@ def test_de_shop_checkout_chooses_a_size_and_stops_at_the_card_form(site, runs):
     assert not clicks(flow, "Zahlungspflichtig") and not any("cc-" in said(s) for s in flow.steps)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "discovery cannot tick a Bootstrap-4-style custom checkbox (the real <input> is transparent, z-index -1, "
-    "under its <label>): the `check` step on #reg-agb waits for the input to take the click, its label "
-    "intercepts pointer events, and the sign-up stops with 'stopped at step 8: timed out: waiting for "
-    "locator(\"#reg-agb\").first' before reaching step 2 (ticking through the label would work)"))
 def test_de_shop_signup_ticks_the_terms_box_continues_and_leaves_the_newsletter_box(site, runs):
     start = url(site, "de-shop")
     d = runs["all"].discovery(start, "signup")
@@ -272,11 +268,6 @@ def test_drawer_shop_checkout_goes_through_the_mini_cart_and_stops_before_place_
     assert not clicks(flow, "place order") and not flow.allow_submit
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the site has no registration, only a passwordless 'Log in' page (e-mail and 'Continue'); sign-up "
-    "discovery follows 'Log in' as the account page, finds no sign-up there, yet reports the sign-up as found "
-    "(found: true, steps: 1, a flow file whose only step is 'open the account page (Log in)', stopped: 'no "
-    "sign-up link or button was found on the start page or the account page')"))
 def test_drawer_shop_has_no_signup_and_discovery_says_so(site, runs):
     d = runs["all"].discovery(url(site, "drawer-shop"), "signup")
     assert not d["found"] and not d["file"] and d["steps"] == 0, d
@@ -331,11 +322,6 @@ def test_a_blog_without_signup_or_shop_has_no_journeys_and_exits_3(site, runs):
     assert not [n for n in written if "-index-" in n or "-gear-signup" in n], written
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a blog's kit list (links to review posts in a table with the prices paid, '£189.00') is taken for a "
-    "shop: checkout discovery opens the first link next to a price as a product, finds no add-to-cart there "
-    "and still reports the checkout as found (found: true, steps: 1, 'open a product (Trailstar-style tarp "
-    "tent)', stopped: 'no add-to-cart button on the product page .../about.html#review-tent')"))
 def test_a_blog_kit_list_with_prices_is_not_a_shop(site, runs):
     d = runs["all"].discovery(url(site, "no-journeys", "gear.html"), "checkout")
     assert not d["found"] and not d["file"] and d["steps"] == 0, d
@@ -376,11 +362,6 @@ def test_fr_signup_started_on_the_form_stops_before_creer_mon_compte(site, runs)
     assert not clicks(flow, "Créer mon compte") and not flow.allow_submit
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "on the 'Se connecter' page the login form (E-mail, Mot de passe with autocomplete=current-password, "
-    "button 'Se connecter') is taken for the sign-up form, so the 'Créer un compte' link beside it is never "
-    "followed: the flow fills #field-email and #field-password and stops with 'stopped before \"Se "
-    "connecter\", the click that would create the account (allow_submit: true would click it)'"))
 def test_fr_signup_is_reached_through_the_login_page_and_stops_before_creer_mon_compte(site, runs):
     d = runs["all"].discovery(url(site, "fr-signup-only"), "signup")
     flow = flow_of(d)
@@ -410,11 +391,6 @@ def test_fr_signup_with_allow_submit_creates_the_account_and_the_walk_shows_the_
     assert fr["steps"][-1]["page"]["final_url"] == url(site, "fr-signup-only", "bienvenue.html")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "with --allow-submit, sign-up discovery from the start page submits the LOGIN form: it fills the 'Se "
-    "connecter' form with the test identity and clicks its 'Se connecter' button as 'create the account (Se "
-    "connecter)' (stopped: 'clicked \"Se connecter\" (allow_submit: true)'); 'Créer un compte' is never "
-    "followed and no account is created"))
 def test_fr_signup_with_allow_submit_from_the_home_page_creates_the_account(site, runs):
     d = runs["submit"].discovery(url(site, "fr-signup-only"), "signup")
     flow = flow_of(d)
