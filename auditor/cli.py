@@ -306,6 +306,8 @@ CONFIG = typer.Option(None, "--config", help="TOML file with [thresholds] and [l
 QUIET_MS = typer.Option(200, "--quiet-ms", help="A page is settled after this long without change.")
 SETTLE_CAP_MS = typer.Option(6000, "--settle-cap-ms", help="Wait at most this long for a page to settle.")
 EVIDENCE = typer.Option(True, "--evidence/--no-evidence", help="Write screenshots and crops.")
+TRACE = typer.Option(False, "--trace", help="Save a Playwright trace per walked flow (playwright show-trace FILE).")
+WALK_CONCURRENCY = typer.Option(2, "--concurrency", help="Flows (or journeys to discover) walked at the same time.")
 
 
 @app.command()
@@ -345,9 +347,7 @@ def flow(
     locale: str = typer.Option("en-US", "--locale", help="Browser locale (a flow's own wins)."),
     browser: Optional[str] = BROWSER, config: Optional[str] = CONFIG, quiet_ms: int = QUIET_MS,
     settle_cap_ms: int = SETTLE_CAP_MS,
-    concurrency: int = typer.Option(2, "--concurrency", help="Flows walked at the same time."),
-    evidence: bool = EVIDENCE,
-    trace: bool = typer.Option(False, "--trace", help="Save a Playwright trace per flow (playwright show-trace FILE)."),
+    concurrency: int = WALK_CONCURRENCY, evidence: bool = EVIDENCE, trace: bool = TRACE,
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
     """Walk signup and checkout flows step by step, auditing the page after every step."""
@@ -370,9 +370,7 @@ def discover_cmd(
     locale: str = typer.Option("en-US", "--locale", help="Browser locale; also the test identity's locale."),
     browser: Optional[str] = BROWSER, config: Optional[str] = CONFIG, quiet_ms: int = QUIET_MS,
     settle_cap_ms: int = SETTLE_CAP_MS,
-    concurrency: int = typer.Option(2, "--concurrency", help="Journeys discovered or walked at the same time."),
-    evidence: bool = EVIDENCE,
-    trace: bool = typer.Option(False, "--trace", help="Save a Playwright trace per walked flow."),
+    concurrency: int = WALK_CONCURRENCY, evidence: bool = EVIDENCE, trace: bool = TRACE,
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
 ) -> None:
     """Find a site's sign-up and checkout from a start page, write them as flow files (OUT/flows/) and walk them."""

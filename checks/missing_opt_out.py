@@ -10,7 +10,9 @@
 - A required checkbox whose label bundles an optional purpose (marketing, sharing with partners) with the
   terms, so one cannot accept the terms without accepting the rest.
 - A paid add-on whose only way to decline is buried, such as "No insurance" hidden as one entry of a long
-  country list.
+  country list; an extra that is ticked and locked (the box cannot be unticked, only a small "remove" link
+  undoes it); a statement that continuing means paying for an extra ("By continuing to payment you agree to
+  pay for the plan (£14.99)") with no control to decline it.
 
 Not findings: a banner with equal accept and reject; a newsletter pop-up; a notice that only strictly
 necessary cookies are used ("No tracking here" is not an announcement of tracking); "By creating an account
@@ -58,6 +60,7 @@ from __future__ import annotations
 from auditor.banners import button_kind
 from auditor.consent import (ASSUMABLE, PURPOSE_WORDS, classify_button, declines, informs_only_necessary,
                              is_consent_notice, mentions_price, purpose_of, visible_buttons)
+from auditor.lexicon import normalise
 from auditor.models import PageSnapshot
 from auditor.registry import CheckContext, Hit, NotApplicable, check, quote
 
@@ -86,6 +89,10 @@ def missing_opt_out(page: PageSnapshot, ctx: CheckContext):
         if hit:
             yield hit
     for hit in _buried_declines(page, ctx):
+        judged += 1
+        if hit:
+            yield hit
+    for hit in _locked_addons(page, ctx):
         judged += 1
         if hit:
             yield hit
@@ -152,7 +159,10 @@ def _assumed_statements(page: PageSnapshot, ctx: CheckContext, banners: set):
             yield None
             continue
         cat, term = found
-        if _refusable(page, ctx, t, cat):
+        if cat == "paid_addon" and _labels_a_control(page, t):
+            yield None  # the offer beside its own tick box ("Ja, ich runde auf ... mit Ihrer Bestellung")
+            continue
+        if _refusable(page, ctx, t, cat, term):
             yield None
             continue
         yield Hit(
@@ -171,7 +181,7 @@ def _assumed_purpose(page: PageSnapshot, ctx: CheckContext, t) -> tuple[str, str
     service's own contract, not an extra the person did not ask for.
     """
     lex = ctx.lexicon
-    for cat in ASSUMABLE:
+    for cat in ASSUMABLE + ("paid_addon",):
         term = lex.first(cat, t.text)
         if not term:
             continue
@@ -179,6 +189,8 @@ def _assumed_purpose(page: PageSnapshot, ctx: CheckContext, t) -> tuple[str, str
             continue
         if cat == "subscription" and not (mentions_price(t.text) and len(set(lex.find(cat, t.text))) >= 2):
             continue
+        if cat == "paid_addon" and not mentions_price(t.text):
+            continue  # an extra assumed to be bought names its price; "shipping insurance included" does not
         return cat, term
     return None
 
@@ -194,11 +206,18 @@ def _newsletter_form(page: PageSnapshot, t) -> bool:
     return form.count("email") >= 1 and form.count("password", "card") == 0 and form.count("text", "tel", "email") <= 2
 
 
-def _refusable(page: PageSnapshot, ctx: CheckContext, t, cat: str) -> bool:
+def _labels_a_control(page: PageSnapshot, t) -> bool:
+    head = normalise(t.text)[:40]
+    return bool(head) and any(c.ref.frame == t.ref.frame and head in normalise(c.label) for c in page.controls)
+
+
+def _refusable(page: PageSnapshot, ctx: CheckContext, t, cat: str, term: str = "") -> bool:
     """A control for the same purpose in the same form (or nearby) lets the person say no.
 
     An opt-in box that is already ticked does not: the person would have to notice and untick it, and the
-    statement says agreeing happens anyway (the box itself is a prechecked-consent finding).
+    statement says agreeing happens anyway (the box itself is a prechecked-consent finding). For a paid extra
+    the control must be about that extra (it names it: "No thanks, I don't need travel insurance"): another
+    extra offered on the same page is no way out of this one.
     """
     for c in page.controls:
         if c.ref.frame != t.ref.frame or not (c.visible or c.label_visible):
@@ -209,6 +228,10 @@ def _refusable(page: PageSnapshot, ctx: CheckContext, t, cat: str) -> bool:
         if not same_place and t.ref.box and c.ref.box:
             same_place = t.ref.box.distance_to(c.ref.box) <= NEARBY_PX
         if not same_place:
+            continue
+        if cat == "paid_addon":
+            if term and term in normalise(c.label or c.group):
+                return True
             continue
         if purpose_of(ctx, c.label or c.group, (cat,)) or (cat != "marketing" and purpose_of(ctx, c.label, ASSUMABLE)):
             return True
@@ -258,3 +281,23 @@ def _buried_declines(page: PageSnapshot, ctx: CheckContext):
             text=o.text, confidence="high",
             details=(("kind", "buried-opt-out"), ("option_index", o.index), ("options", len(c.options)),
                      ("select_label", c.label)))
+
+
+def _locked_addons(page: PageSnapshot, ctx: CheckContext):
+    """A paid extra ticked and disabled: the person cannot untick it; at best a small link removes it."""
+    for c in page.controls:
+        if c.kind not in ("checkbox", "aria-checkbox", "switch") or not c.checked or not c.disabled:
+            continue
+        if not (c.visible or c.label_visible):
+            continue
+        found = purpose_of(ctx, c.label, ("paid_addon", "subscription"))
+        if not found or ctx.lexicon.has("necessary", c.label):
+            yield None
+            continue
+        cat, term = found
+        element = c.ref if c.visible or c.label_ref is None else c.label_ref
+        yield Hit(
+            element=element,
+            message=f'{PURPOSE_WORDS[cat].capitalize()} is ticked and locked, it cannot be unticked: "{quote(c.label)}"',
+            text=c.label, confidence="high",
+            details=(("kind", "locked-add-on"), ("purpose", cat), ("matched", term)))

@@ -86,3 +86,28 @@ def test_a_newsletter_forms_own_notice_assumes_nothing():
 def test_a_paid_subscription_is_assumed_only_with_a_price():
     assert findings(texts=[text("By registering you are enrolled in Premium, renews automatically at $9.99 a month.")])
     assert not findings(texts=[text("By registering you accept the Master Subscription Agreement.")])
+
+
+PLAN = "Northwind Care Protection Plan – 2 years' accident cover £14.99"
+
+
+def test_a_paid_extra_ticked_and_locked_is_found():
+    (f,) = findings(controls=[control(PLAN, checked=True, disabled=True)])
+    assert "locked" in f.message and f.detail_map["kind"] == "locked-add-on"
+    assert not findings(controls=[control(PLAN, checked=True)])  # it can be unticked (prechecked-consent's case)
+    assert not findings(controls=[control("Remember me", checked=True, disabled=True)])
+
+
+def test_continuing_means_paying_for_an_extra_unless_a_control_declines_it():
+    fine = text("By continuing to payment you agree to pay for the protection plan (£14.99) with your order.")
+    (f,) = findings(texts=[fine])
+    assert "paid add-on" in f.message
+    assert not findings(texts=[fine], controls=[control("No thanks, I don't want the protection plan", checked=False)])
+    # without a price it is no purchase assumed ("shipping insurance is included")
+    assert not findings(texts=[text("By continuing you agree to our terms; shipping insurance is included.")])
+
+
+def test_an_offer_beside_its_own_box_is_not_an_assumed_purchase():
+    offer = "Ja, ich runde auf und spende 1,00 € an die Stiftung. Die Spende wird mit Ihrer Bestellung abgerechnet."
+    assert not findings(texts=[text(offer)], controls=[control(offer, checked=True)])
+    assert findings(texts=[text(offer)])  # the same words with no box of their own assume the purchase
