@@ -42,13 +42,26 @@ _TOTAL_NOTE = re.compile(r"vat|tax|mwst|ust|iva|tva|btw|gst|税|per |pro |par |a
                          re.I)
 
 
+_QUALIFIER = re.compile(r"[(（\[:/]|(incl|inc|including|inkl|with|ttc|per|pro|par|al|a |税込|含)",
+                        re.I)
+
+
+def _normalised(label: str) -> str:
+    from auditor.lexicon import normalise
+    return normalise(label)
+
+
 def line_kind(ctx: CheckContext, label: str) -> str:
     lex = ctx.lexicon
     total = lex._matches("order_total", label)
     if total and total[0][0] == 0 and not lex.has("subtotal", label):
-        # a label that opens with "Total" and mentions tax is the total with tax included, not a tax line
+        # a label that opens with "Total" and then qualifies it ("(inc. VAT)", "inkl. MwSt.", "per maand") is
+        # the total; "Total VAT" or "Total shipping" is a line of its own
         notes = lex._matches("tax_or_discount", label)
-        if not notes or all(_TOTAL_NOTE.search(t) for _, _, t in notes):
+        rest = _normalised(label)[total[0][1]:].strip()
+        qualified = not rest or _QUALIFIER.match(rest)
+        if (not notes and not lex.has("shipping", label) and not lex.has("fee", label)) or (
+                qualified and all(_TOTAL_NOTE.search(t) for _, _, t in notes)):
             return "order_total"
     taxes = lex._matches("tax_or_discount", label)
     addon = lex._matches("paid_addon", label)

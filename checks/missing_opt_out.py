@@ -57,6 +57,8 @@ declining an add-on as a plain first option of its own control.
 
 from __future__ import annotations
 
+import re
+
 from auditor.banners import button_kind
 from auditor.consent import (ASSUMABLE, PURPOSE_WORDS, classify_button, declines, informs_only_necessary,
                              is_consent_notice, mentions_price, purpose_of, visible_buttons)
@@ -283,6 +285,10 @@ def _buried_declines(page: PageSnapshot, ctx: CheckContext):
                      ("select_label", c.label)))
 
 
+_FREE = re.compile(r"\b(free|included|no cost|kostenlos|gratis|inklusive|inbegriffen|gratuit|inclus|incluid|"
+                   r"inclus|compreso|incluso|inbegrepen|grátis)\b|免费|無料", re.I)
+
+
 def _locked_addons(page: PageSnapshot, ctx: CheckContext):
     """A paid extra ticked and disabled: the person cannot untick it; at best a small link removes it."""
     for c in page.controls:
@@ -291,8 +297,8 @@ def _locked_addons(page: PageSnapshot, ctx: CheckContext):
         if not (c.visible or c.label_visible):
             continue
         found = purpose_of(ctx, c.label, ("paid_addon", "subscription"))
-        if not found or ctx.lexicon.has("necessary", c.label):
-            yield None
+        if not found or ctx.lexicon.has("necessary", c.label) or _FREE.search(c.label):
+            yield None  # a charge that is part of the price, or a free perk ("Free gift wrap", "included")
             continue
         cat, term = found
         element = c.ref if c.visible or c.label_ref is None else c.label_ref

@@ -117,7 +117,8 @@
         const vis = visible(el);
         const lab = labelOf(el);
         const ac = (el.getAttribute('autocomplete') || '').toLowerCase();
-        const cardish = ac.startsWith('cc-') || CARD.test((el.name || '') + ' ' + (el.id || ''));
+        const ids = (el.name || '') + ' ' + (el.id || '');
+        const cardish = ac.startsWith('cc-') || (CARD.test(ids) && !/gift|voucher|loyal|cadeau|geschenk|regalo|bonus/i.test(ids));
         if (cardish && (vis || (el.labels && el.labels.length))) card++;
         const labelVisible = vis || !!(el.labels && [...el.labels].some(visible)) || !!(el.closest('label') && visible(el.closest('label')));
         if (!vis && !labelVisible) continue;
@@ -135,7 +136,8 @@
       } else if (el.matches(CONTROL)) {
         if (!visible(el)) continue;
         const text = textOf(el);
-        const href = tag === 'a' ? el.href : '';
+        // an SVG <a> has an SVGAnimatedString href: only HTML links are followed
+        const href = el instanceof HTMLAnchorElement ? el.href : '';
         if (!text && !href) continue;
         els.push(el);
         const r = el.getBoundingClientRect();
@@ -145,7 +147,7 @@
         controls.push({
           i: els.length - 1, tag, role: el.getAttribute('role') || (tag === 'a' ? 'link' : 'button'),
           type: el.getAttribute('type') || '', text: text.slice(0, 160), name: name.slice(0, 160), href,
-          rawHref: el.getAttribute('href') || '', selector: css(el), region: region(el), form: fi,
+          rawHref: el instanceof HTMLAnchorElement ? (el.getAttribute('href') || '') : '', selector: css(el), region: region(el), form: fi,
           submit: fi >= 0 && (el.type === 'submit' || (tag === 'button' && !el.getAttribute('type'))),
           disabled: !!el.disabled || el.getAttribute('aria-disabled') === 'true', nearPrice: nearPrice(el),
           image: !!(el.querySelector && el.querySelector('img, svg')), y: r.top + window.scrollY, area: r.width * r.height,

@@ -39,7 +39,7 @@ from auditor.browser.page import NetworkTracker, settle, utc_now
 from auditor.engine import _Shared
 from auditor.flows.identity import Identity, make_identity
 from auditor.flows.runner import StepFailed, _after_action, _do, _in_scope, _one_line, open_context
-from auditor.flows.spec import Flow, Step, load_flow
+from auditor.flows.spec import Flow, FlowError, Step, load_flow
 from auditor.models import Discovery
 
 DISCOVER_JS = (resources.files("auditor.browser") / "discover.js").read_text(encoding="utf-8")
@@ -147,6 +147,8 @@ class _Walk:
             candidates.append(f"role={role}[name={json.dumps(name, ensure_ascii=False)}]")
         candidates.append(css)
         for sel in candidates:
+            if "{{" in sel:
+                continue  # page text that looks like a template must not be expanded by the flow runner
             try:
                 loc = self.page.locator(sel)
                 if await loc.count() == 1 and await loc.evaluate(
@@ -211,10 +213,20 @@ async def discover_journey(shared: _Shared, start: str, journey: str, out_dir: P
         # journey: nothing is written
         return Discovery(start=start, journey=journey, found=False, stopped=stopped, notes=notes,
                          seconds=round(time.monotonic() - t0, 2)), None
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if not steps:
+        return Discovery(start=start, journey=journey, found=False, stopped=stopped or "no step was taken",
+                         notes=notes, seconds=round(time.monotonic() - t0, 2)), None
     path = out_dir / f"{name_hint}-{journey}.yaml"
-    path.write_text(flow_yaml(flow, steps, journey, stopped, notes), encoding="utf-8")
-    written = load_flow(path)  # what was written is what `auditor flow` will read
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(flow_yaml(flow, steps, journey, stopped, notes), encoding="utf-8")
+        written = load_flow(path)  # what was written is what `auditor flow` will read
+    except (OSError, FlowError) as exc:
+        if shared.options.debug:
+            raise
+        return Discovery(start=start, journey=journey, found=False, file=str(path),
+                         stopped=f"the flow file could not be written or read back: {exc}", notes=notes,
+                         seconds=round(time.monotonic() - t0, 2)), None
     return Discovery(start=start, journey=journey, found=True, file=str(path), steps=len(steps), stopped=stopped,
                      notes=notes, seconds=round(time.monotonic() - t0, 2)), written
 
@@ -224,7 +236,7 @@ def flow_yaml(flow: Flow, steps: list, journey: str, stopped: str, notes) -> str
     from auditor import __version__
 
     def q(v) -> str:
-        return json.dumps(str(v), ensure_ascii=False)
+        return _yaml_string(str(v))
 
     lines = [f"# Discovered by consent-auditor {__version__} on {utc_now()} from {flow.start}",
              "# (auditor discover). Walked like a customer who reads the big print only: the cookie banner",
@@ -249,7 +261,17 @@ def flow_yaml(flow: Flow, steps: list, journey: str, stopped: str, notes) -> str
 
 
 def _one(text: str) -> str:
-    return re.sub(r"\s+", " ", text or "").strip()
+    """One line of page-derived text, safe in a YAML comment or name: no control characters, no templates."""
+    t = re.sub(r"\s+", " ", text or "").strip()
+    t = "".join(ch if ch.isprintable() else " " for ch in t)
+    return t.replace("{{", "{ {").replace("}}", "} }")
+
+
+def _yaml_string(v: str) -> str:
+    """A double-quoted YAML scalar: JSON escapes, and every character YAML would not read escaped too."""
+    out = json.dumps(v, ensure_ascii=False)
+    return "".join(ch if ch.isprintable() or ch == " " else
+                   (f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}") for ch in out)
 
 
 # --------------------------------------------------------------------------------------------- the banner
@@ -309,6 +331,8 @@ async def _banner_target(w: _Walk, snap, button) -> str:
     tag = (button.ref.html or "").lower()
     role = "link" if tag.startswith("<a") else "button"
     for sel in (f"role={role}[name={json.dumps(button.text, ensure_ascii=False)}]", css):
+        if "{{" in sel:
+            continue
         try:
             loc = w.page.locator(sel)
             if await loc.count() == 1 and await loc.evaluate("(el, h) => el === h", handle):
@@ -401,7 +425,7 @@ def _signup_entry(w: _Walk, facts: dict) -> dict | None:
         s = 0
         if w.has("signup", c["text"]):
             s += 3
-        if c["href"] and SIGNUP_URL.search(urlsplit(c["href"]).path):
+        if c["href"] and SIGNUP_URL.search(_path(c["href"])):
             s += 2
         if c["form"] >= 0 and not c["href"]:
             s -= 2  # a submit button of some other form (a newsletter's "Sign up")
@@ -428,7 +452,6 @@ async def _checkout(w: _Walk) -> str:
     await _choose_required(w, facts, add["form"])
     before = _signature(facts)
     await w.act("click", {"target": await w.target(add)}, f"add to the basket ({_short(add['text'])})")
-    w.reached = True
     facts = await w.facts()
     if _signature(facts) == before or not _looks_like_checkout(w, facts):
         go = _pick(w, facts, ("checkout",)) or _pick(w, facts, ("cart",), hrefs=CART_URL)
@@ -436,6 +459,9 @@ async def _checkout(w: _Walk) -> str:
             return "after adding to the basket, no link to the basket or the checkout was found"
         await w.act("click", {"target": await w.target(go)}, f"go to the basket ({_short(go['text'] or go['href'])})")
         facts = await w.facts()
+    if not _looks_like_checkout(w, facts):
+        return f"after adding to the basket, {facts['url']} shows no basket or checkout"
+    w.reached = True  # a basket or checkout page with the product in it
     seen = set()
     for _ in range(MAX_FORM_PAGES):
         if facts["card"]:
@@ -465,7 +491,7 @@ async def _checkout(w: _Walk) -> str:
 
 def _looks_like_checkout(w: _Walk, facts: dict) -> bool:
     """A basket or checkout page: its URL says so, or it offers the way to the checkout."""
-    path = urlsplit(facts["url"]).path
+    path = _path(facts["url"])
     return bool(CART_URL.search(path) or CHECKOUT_URL.search(path)) or facts["card"] > 0 or \
         _pick(w, facts, ("checkout",)) is not None
 
@@ -480,11 +506,11 @@ def _product_link(w: _Walk, facts: dict) -> dict | None:
     def score(c):
         if c["tag"] != "a" or not c["href"] or not _in_scope_href(w, c) or c["region"] in ("header", "footer", "nav"):
             return 0
-        parts = urlsplit(c["href"])
-        if parts.path == urlsplit(facts["url"]).path:
+        path = _path(c["href"])
+        if path == _path(facts["url"]):
             return 0  # a link to a part of this page
         s = 0
-        if PRODUCT_URL.search(parts.path):
+        if PRODUCT_URL.search(path):
             s += 3
         if c["nearPrice"]:
             s += 2
@@ -609,9 +635,12 @@ async def _fill(w: _Walk, facts: dict, form: int) -> None:
             continue
         await w.act("fill", {"target": await w.target(f), "value": "{{ identity.%s }}" % kind})
     for group in radios.values():
-        if any(r["checked"] for r in group) or len(group) < 2 and not group[0]["required"]:
+        # a choice the form insists on; an optional one (a newsletter yes/no, an insurance offer) stays open
+        if any(r["checked"] for r in group) or not any(r["required"] for r in group):
             continue
-        first = next((r for r in group if r["visible"]), None)
+        shown = [r for r in group if r["visible"]]
+        first = next((r for r in shown if w.has("decline_addon", r["label"]) or w.has("optout_wording", r["label"])),
+                     shown[0] if shown else None)
         if first is None:
             w.notes.append(f"left a choice empty (its options are hidden): {_short(group[0]['label'])}")
             continue
@@ -662,10 +691,10 @@ def _pick(w: _Walk, facts: dict, categories: tuple[str, ...], hrefs: re.Pattern 
     if named is not None or hrefs is None:
         return named
     # a link whose address says where it goes (an icon without a name), never from a page of the same kind
-    if hrefs.search(urlsplit(here).path):
+    if hrefs.search(_path(here)):
         return None
     return main_first([c for c in facts["controls"] if c["href"] and forward(c) and _in_scope_href(w, c)
-                       and hrefs.search(urlsplit(c["href"]).path) and not w.has("final_submit", c["text"])])
+                       and hrefs.search(_path(c["href"])) and not w.has("final_submit", c["text"])])
 
 
 def _best(controls: list, test) -> dict | None:
@@ -677,9 +706,23 @@ def _in_scope_href(w: _Walk, c: dict) -> bool:
     href = c.get("href") or ""
     if not href:
         return True
-    if not href.startswith(("http:", "https:")):
+    if not isinstance(href, str) or not href.startswith(("http:", "https:")):
         return False
-    return _in_scope((urlsplit(href).hostname or "").lower(), w.flow.scope)
+    return _in_scope(_host(href), w.flow.scope)
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:  # "https://[CLICK_URL]/x": no host a flow could be scoped to
+        return ""
+
+
+def _path(url: str) -> str:
+    try:
+        return urlsplit(url).path
+    except ValueError:
+        return ""
 
 
 def _signature(facts: dict) -> tuple:

@@ -94,4 +94,9 @@ def make_identity(locale: str | None = None, seed: int = 1) -> Identity:
 def render(text: str, identity: Identity) -> str:
     """Fill ``{{ identity.FIELD }}`` placeholders (already checked when the flow was read)."""
     from auditor.flows.spec import TEMPLATE
-    return TEMPLATE.sub(lambda m: identity.value(m.group(1).split(".", 1)[1]), text)
+
+    def value(m) -> str:
+        head, _, field = m.group(1).partition(".")
+        # only identity fields: page text in a step name ("{{ price }}" of an unrendered template) stays as it is
+        return identity.value(field) if head == "identity" and field in FIELDS else m.group(0)
+    return TEMPLATE.sub(value, text)

@@ -40,17 +40,22 @@ TARGET_JS = r"""(el, mark) => {
   if (el.labels && el.labels.length) label = t(el.labels[0]) || label;
   // a short control ("Add", "Select") acts on the card it sits in: the card's text says what it adds
   let context = '';
-  if (label.split(' ').length <= 2) {
+  if (label.split(' ').length <= 4) {
     for (let cur = el.parentElement, k = 0; cur && k < 4 && cur !== document.body; cur = cur.parentElement, k++) {
       const text = t(cur);
       if (text.length > 160) break;
       if (text.length > label.length + 2) { context = text; break; }
     }
   }
-  const form = el.form || el.closest('form');
-  const cardForm = !!form && !!form.querySelector(
-    "input[autocomplete^='cc-'], input[name*='card' i], input[id*='card' i], input[name*='cvc' i], input[name*='cvv' i]");
-  const submits = !!form && (el.type === 'submit' || (el.localName === 'button' && !el.getAttribute('type')));
+  // a click on the icon or text inside a submit button is a click on that button
+  const btn = el.closest('button, input[type=submit], input[type=image], [role=button]') || el;
+  if (btn !== el && !label) label = t(btn);
+  if (btn.localName === 'input' && btn.type === 'image' && !label) label = (btn.getAttribute('alt') || '').trim();
+  const form = btn.form || btn.closest('form');
+  const cardForm = !!form && [...form.querySelectorAll(
+    "input[autocomplete^='cc-'], input[name*='card' i], input[id*='card' i], input[name*='cvc' i], input[name*='cvv' i]")]
+    .some((i) => !/gift|voucher|loyal|cadeau|geschenk|regalo|bonus/i.test((i.name || '') + ' ' + (i.id || '')));
+  const submits = !!form && (btn.type === 'submit' || btn.type === 'image' || (btn.localName === 'button' && !btn.getAttribute('type')));
   return { label: label.slice(0, 200), context: context.slice(0, 200), submits, cardForm };
 }"""
 #: steps whose target is read (and, but for press, marked as acted on) before the action
@@ -294,8 +299,9 @@ async def _do(page, step: Step, flow: Flow, identity: Identity, masked_targets: 
     if kind in ("click", "check", "select"):
         label = facts.get("label", "").strip()
         context = facts.get("context", "")
-        if context and kind == "click" and not (lexicon.has("next_step", label) or lexicon.has("checkout", label)
-                                                  or lexicon.has("final_submit", label)):
+        short = len(label.split()) <= 2 or lexicon.has("add_to_cart", label)
+        if context and short and kind == "click" and not (lexicon.has("next_step", label) or lexicon.has(
+                "checkout", label) or lexicon.has("final_submit", label)):
             label = f"{label} ({context})"  # "Add" in the card of "Linen napkins, set of 4 $28.00"
         return label
     return ""
@@ -359,7 +365,10 @@ def _opened_settings(step: Step, acted: str, steps: list) -> bool:
     last = next((s.page for s in reversed(steps) if s.status == "ok" and s.page is not None), None)
     if last is None or last.banner is None:
         return False
-    return any(b.state == "understood" and b.layer == 1 and any(x.kind == "settings" and x.text.strip() == acted
+    def named(text: str) -> bool:
+        t = text.strip()
+        return bool(t) and (acted == t or acted.startswith(t + " ("))  # "Manage settings (…the banner…)"
+    return any(b.state == "understood" and b.layer == 1 and any(x.kind == "settings" and named(x.text)
                                                                   for x in b.buttons) for b in last.banner.banners)
 
 

@@ -109,6 +109,8 @@ def test_a_sneaked_item_raises_the_total_but_is_not_also_drip_pricing():
     ("Totaal per maand", "order_total"), ("Total savings", "tax_or_discount"), ("Sub total", "subtotal"),
     ("Amount Payable", "order_total"), ("Round up for the Arts Fund (tax-deductible donation)", "item"),
     ("Facility Charge", "fee"), ("Mindermengenzuschlag", "fee"), ("VAT (20%)", "tax_or_discount"),
+    ("Total VAT", "tax_or_discount"), ("Total shipping", "shipping"), ("Total", "order_total"),
+    ("Grand total", "order_total"), ("Total to pay", "order_total"),
 ])
 def test_line_kind_of_tricky_labels(label, kind):
     assert line_kind(CTX, label) == kind

@@ -96,6 +96,7 @@ def test_a_paid_extra_ticked_and_locked_is_found():
     assert "locked" in f.message and f.detail_map["kind"] == "locked-add-on"
     assert not findings(controls=[control(PLAN, checked=True)])  # it can be unticked (prechecked-consent's case)
     assert not findings(controls=[control("Remember me", checked=True, disabled=True)])
+    assert not findings(controls=[control("Free gift wrap for every order", checked=True, disabled=True)])
 
 
 def test_continuing_means_paying_for_an_extra_unless_a_control_declines_it():
