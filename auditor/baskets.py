@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from auditor.lexicon import normalise
 from auditor.models import PageSnapshot, PriceRow
 from auditor.registry import CheckContext
 
@@ -46,25 +47,20 @@ _QUALIFIER = re.compile(r"[(（\[:/]|(incl|inc|including|inkl|with|ttc|per|pro|p
                         re.I)
 
 
-def _normalised(label: str) -> str:
-    from auditor.lexicon import normalise
-    return normalise(label)
-
-
 def line_kind(ctx: CheckContext, label: str) -> str:
     lex = ctx.lexicon
-    total = lex._matches("order_total", label)
+    total = lex.spans("order_total", label)
     if total and total[0][0] == 0 and not lex.has("subtotal", label):
         # a label that opens with "Total" and then qualifies it ("(inc. VAT)", "inkl. MwSt.", "per maand") is
         # the total; "Total VAT" or "Total shipping" is a line of its own
-        notes = lex._matches("tax_or_discount", label)
-        rest = _normalised(label)[total[0][1]:].strip()
+        notes = lex.spans("tax_or_discount", label)
+        rest = normalise(label)[total[0][1]:].strip()
         qualified = not rest or _QUALIFIER.match(rest)
         if (not notes and not lex.has("shipping", label) and not lex.has("fee", label)) or (
                 qualified and all(_TOTAL_NOTE.search(t) for _, _, t in notes)):
             return "order_total"
-    taxes = lex._matches("tax_or_discount", label)
-    addon = lex._matches("paid_addon", label)
+    taxes = lex.spans("tax_or_discount", label)
+    addon = lex.spans("paid_addon", label)
     if taxes and addon and addon[0][0] < taxes[0][0]:
         return "item"  # "Round up for the Arts Fund (tax-deductible donation)": named first as an extra
     # order matters: "Subtotal" is not the total; "Delivery fee" is delivery; "Service fee" is a fee
@@ -203,7 +199,7 @@ def _navigation(ctx: CheckContext, text: str) -> bool:
     norm = " ".join(label_key(text).split())
     if not norm:
         return False
-    covered = sum(end - start for cat in ("next_step", "checkout") for start, end, _ in ctx.lexicon._matches(cat, text))
+    covered = sum(end - start for cat in ("next_step", "checkout") for start, end, _ in ctx.lexicon.spans(cat, text))
     return covered >= 0.45 * len(norm)
 
 

@@ -4,7 +4,7 @@
 // Walks the top document and its open shadow roots (not iframes: a flow file's selectors cannot enter them).
 // The elements are kept under a symbol the page cannot see, so Python can check that a selector it writes
 // points at the same element.
-(limit) => {
+({ limit, notCard }) => {
   const KEY = Symbol.for('consent-auditor.discover');
   const els = [];
   try { window[KEY] = els; } catch (e) { /* a frozen window: selectors are then checked by count only */ }
@@ -118,7 +118,7 @@
         const lab = labelOf(el);
         const ac = (el.getAttribute('autocomplete') || '').toLowerCase();
         const ids = (el.name || '') + ' ' + (el.id || '');
-        const cardish = ac.startsWith('cc-') || (CARD.test(ids) && !/gift|voucher|loyal|cadeau|geschenk|regalo|bonus/i.test(ids));
+        const cardish = ac.startsWith('cc-') || (CARD.test(ids) && !new RegExp(notCard, 'i').test(ids));
         if (cardish && (vis || (el.labels && el.labels.length))) card++;
         const labelVisible = vis || !!(el.labels && [...el.labels].some(visible)) || !!(el.closest('label') && visible(el.closest('label')));
         if (!vis && !labelVisible) continue;

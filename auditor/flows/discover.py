@@ -38,7 +38,8 @@ from urllib.parse import urlsplit
 from auditor.browser.page import NetworkTracker, settle, utc_now
 from auditor.engine import _Shared
 from auditor.flows.identity import Identity, make_identity
-from auditor.flows.runner import StepFailed, _after_action, _do, _in_scope, _one_line, open_context
+from auditor.flows.runner import (NOT_PAYMENT_CARD, StepFailed, _after_action, _do, _in_scope, _one_line,
+                                  open_context)
 from auditor.flows.spec import Flow, FlowError, Step, load_flow
 from auditor.models import Discovery
 
@@ -118,7 +119,7 @@ class _Walk:
 
     async def facts(self) -> dict:
         await self.settle()
-        facts = await self.page.evaluate(DISCOVER_JS, ELEMENT_LIMIT)
+        facts = await self.page.evaluate(DISCOVER_JS, {"limit": ELEMENT_LIMIT, "notCard": NOT_PAYMENT_CARD})
         self.visited.add(facts["url"].split("#")[0])
         return facts
 
@@ -145,19 +146,8 @@ class _Walk:
             candidates.append(f"a[href={json.dumps(raw_href)}]")
         if name and len(name) <= 60 and role in ("button", "link"):
             candidates.append(f"role={role}[name={json.dumps(name, ensure_ascii=False)}]")
-        candidates.append(css)
-        for sel in candidates:
-            if "{{" in sel:
-                continue  # page text that looks like a template must not be expanded by the flow runner
-            try:
-                loc = self.page.locator(sel)
-                if await loc.count() == 1 and await loc.evaluate(
-                        "(el, i) => { const a = window[Symbol.for('consent-auditor.discover')];"
-                        " return !a || a[i] === el; }", element["i"]):
-                    return sel
-            except Exception:
-                continue
-        return css
+        return await _checked_selector(self.page, candidates, css, "(el, i) => { const a = window[Symbol.for("
+                                       "'consent-auditor.discover')]; return !a || a[i] === el; }", element["i"])
 
 
 # --------------------------------------------------------------------------------------------- entry point
@@ -254,7 +244,7 @@ def flow_yaml(flow: Flow, steps: list, journey: str, stopped: str, notes) -> str
     for s in steps:
         args = dict(s.args)
         if s.name:
-            args["name"] = s.name
+            args["name"] = _one(s.name)  # names quote page text: never a template for the flow runner
         body = ", ".join(f"{k}: {q(v)}" for k, v in args.items())
         lines.append(f"  - {s.kind}: {{{body}}}")
     return "\n".join(lines) + "\n"
@@ -325,21 +315,28 @@ async def _banner_target(w: _Walk, snap, button) -> str:
     """A readable selector for a banner button (by role and name when that finds exactly it)."""
     from auditor.browser.interact import element_handle
     handle = await element_handle(w.page, snap, button.ref)
-    css = " >> ".join(p for p in button.ref.selector.split(" >> "))
+    css = button.ref.selector
     if handle is None:
         return css
-    tag = (button.ref.html or "").lower()
-    role = "link" if tag.startswith("<a") else "button"
-    for sel in (f"role={role}[name={json.dumps(button.text, ensure_ascii=False)}]", css):
+    role = "link" if (button.ref.html or "").lower().startswith("<a") else "button"
+    return await _checked_selector(w.page, [f"role={role}[name={json.dumps(button.text, ensure_ascii=False)}]"],
+                                   css, "(el, h) => el === h", handle)
+
+
+async def _checked_selector(page, candidates: list, fallback: str, same_js: str, arg) -> str:
+    """The first candidate that finds exactly one element, the element ``same_js(el, arg)`` recognises, else
+    ``fallback``. Candidates holding "{{" are skipped: page text that looks like a template must not be
+    expanded by the flow runner."""
+    for sel in candidates:
         if "{{" in sel:
             continue
         try:
-            loc = w.page.locator(sel)
-            if await loc.count() == 1 and await loc.evaluate("(el, h) => el === h", handle):
+            loc = page.locator(sel)
+            if await loc.count() == 1 and await loc.evaluate(same_js, arg):
                 return sel
         except Exception:
             continue
-    return css
+    return fallback
 
 
 # --------------------------------------------------------------------------------------------- sign-up

@@ -29,7 +29,7 @@ SECRET_SELECTORS = ("input[type=password]", "input[autocomplete^='cc-']", "input
 # flow ticked as the person's choice, state_source "person", not as pre-checked by the page; a symbol-keyed
 # WeakSet the page cannot see), and return what the person sees of it (its label, for the journey checks)
 # and whether it would submit a purchase (a submit button of, or Enter in, a form with card fields).
-TARGET_JS = r"""(el, mark) => {
+TARGET_JS = r"""(el, [mark, notCard]) => {
   if (mark) {
     const s = window[Symbol.for('consent-auditor.settle')];
     if (s) { if (!s.touched) s.touched = new WeakSet(); s.touched.add(el); }
@@ -54,10 +54,13 @@ TARGET_JS = r"""(el, mark) => {
   const form = btn.form || btn.closest('form');
   const cardForm = !!form && [...form.querySelectorAll(
     "input[autocomplete^='cc-'], input[name*='card' i], input[id*='card' i], input[name*='cvc' i], input[name*='cvv' i]")]
-    .some((i) => !/gift|voucher|loyal|cadeau|geschenk|regalo|bonus/i.test((i.name || '') + ' ' + (i.id || '')));
+    .some((i) => !new RegExp(notCard, 'i').test((i.name || '') + ' ' + (i.id || '')));
   const submits = !!form && (btn.type === 'submit' || btn.type === 'image' || (btn.localName === 'button' && !btn.getAttribute('type')));
   return { label: label.slice(0, 200), context: context.slice(0, 200), submits, cardForm };
 }"""
+#: field names of cards that pay nothing (a gift card's code, a loyalty number): not payment-card fields, here and
+#: in discovery (auditor/browser/discover.js gets it as an argument)
+NOT_PAYMENT_CARD = r"gift|voucher|loyal|cadeau|geschenk|regalo|bonus"
 #: steps whose target is read (and, but for press, marked as acted on) before the action
 TARGET_KINDS = ("click", "check", "uncheck", "select", "fill", "press")
 
@@ -232,7 +235,7 @@ async def _do(page, step: Step, flow: Flow, identity: Identity, masked_targets: 
     if kind in TARGET_KINDS and loc is not None:
         # not caught: the submit guard must never pass a click it could not inspect (a missing target fails
         # here as it would in the action)
-        facts = await loc.evaluate(TARGET_JS, kind != "press", timeout=timeout)
+        facts = await loc.evaluate(TARGET_JS, [kind != "press", NOT_PAYMENT_CARD], timeout=timeout)
     if kind == "goto":
         await page.goto(step.arg("url"), wait_until="load", timeout=timeout)
     elif kind == "click":

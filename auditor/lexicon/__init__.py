@@ -188,6 +188,10 @@ class Lexicon:
         self._index  # noqa: B018
         return self
 
+    def spans(self, category: str, text: str) -> tuple[tuple[int, int, str], ...]:
+        """Where the terms of ``category`` are in ``normalise(text)``: (start, end, term), in text order."""
+        return self._matches(category, text)
+
     def find(self, category: str, text: str) -> list[str]:
         """The terms of ``category`` found in ``text`` (as they appear in the normalised text)."""
         return [m for _, _, m in self._matches(category, text)]

@@ -146,3 +146,18 @@ def test_the_written_flow_reads_back_with_quotes_and_non_ascii(tmp_path):
 def test_flow_file_names_from_the_start_url():
     assert _flow_slug("http://127.0.0.1:8765/site/dark/index.html") == "127-0-0-1-8765-site-dark-index"
     assert _flow_slug("https://shop.example.com/") == "shop-example-com"
+
+
+def test_page_text_in_a_written_flow_cannot_break_the_file_or_become_a_template(tmp_path):
+    from auditor.flows.identity import render
+    flow = Flow(name="t", start="http://shop.test/", scope=("shop.test",))
+    odd = "Größe\x85 \x7f {{ identity.password }} {{ price }}"
+    steps = [Step(1, "click", (("target", 'role=button[name="Größe\x85 M\x7f"]'),), name=f"open a product ({odd})")]
+    path = tmp_path / "f.yaml"
+    path.write_text(flow_yaml(flow, steps, "checkout", f"stopped at {odd}", (odd,)), encoding="utf-8")
+    back = load_flow(path)  # control characters escaped: the file reads back, the target unchanged
+    assert back.steps[0].arg("target") == steps[0].arg("target")
+    ident = make_identity("en-GB", 1)
+    label = render(back.steps[0].name, ident)
+    assert ident.password not in label and ident.password not in path.read_text(encoding="utf-8")
+    assert render("{{ price }} {{ identity.email }}", ident) == "{{ price }} " + ident.email  # unknown: left alone
