@@ -111,6 +111,8 @@ class TextBlock:
     offscreen: bool = False
     in_closed_details: bool = False
     collapsed: bool = False  # hidden inside a region a collapsed control would reveal
+    content_hidden: bool = False  # laid out but never painted (inside a content-visibility: hidden ancestor)
+    generated: str = ""  # words drawn by the block's ::before/::after (shown instead of a font-size 0 text)
     action: ElementRef | None = None  # the submit/primary action it most likely governs
     action_distance: float | None = None
     form: str | None = None

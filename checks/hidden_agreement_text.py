@@ -64,19 +64,29 @@ def reasons_for(t: TextBlock, ctx: CheckContext, is_label: bool = False) -> tupl
     """(reason, strong) pairs that make the text hard to see, and its contrast ratio."""
     th = ctx.thresholds
     reasons: list[tuple[str, bool]] = []
-    ratio = contrast(t.color, t.background)
+    # the text as drawn: its colour faded by the opacity of its ancestors over the colour behind it
+    ink = (*t.color[:3], t.color[3] * max(0.0, min(1.0, t.opacity)))
+    ratio = contrast(ink, t.background)
     if t.in_closed_details:
         reasons.append(("folded inside a closed <details>", True))
     if t.collapsed:
         reasons.append(("hidden in a collapsed section", True))
     if not t.rendered:
         return reasons, ratio
-    if t.font_size and t.font_size < th.tiny_font_px:
+    if t.content_hidden:
+        reasons.append(("never painted (content-visibility: hidden)", True))
+    if t.font_size <= 0:
+        shown = f' (the screen shows "{quote(t.generated, 40)}" instead)' if t.generated else ""
+        reasons.append((f"set at font-size 0{shown}", True))
+    elif t.font_size < th.tiny_font_px:
         reasons.append((f"tiny font ({t.font_size:g}px)", t.font_size <= th.tiny_font_px - 1))
-    if ratio < th.min_contrast:
-        reasons.append((f"very low contrast ({ratio:.2f}:1, {hex_colour(t.color)} on {hex_colour(t.background)})",
+    faded = f" faded to {t.opacity:.0%}" if t.opacity < 0.995 else ""
+    if t.font_size <= 0:
+        pass  # nothing of it is drawn: its colour does not matter
+    elif ratio < th.min_contrast:
+        reasons.append((f"very low contrast ({ratio:.2f}:1, {hex_colour(t.color)}{faded} on {hex_colour(t.background)})",
                         ratio < 2.0))
-    elif t.font_size and t.font_size < th.small_font_px and ratio < th.small_text_min_contrast:
+    elif t.font_size < th.small_font_px and ratio < th.small_text_min_contrast:
         reasons.append((f"small ({t.font_size:g}px) low-contrast text ({ratio:.2f}:1)", False))
     if t.opacity < th.min_opacity:
         reasons.append((f"nearly transparent (opacity {t.opacity:.2f})", t.opacity < th.min_opacity / 2))

@@ -23,6 +23,15 @@ const JSON_NATIVE = (() => {
 function norm(s) { return String(s == null ? '' : s).replace(WS_RE, ' ').trim(); }
 function cap(s, n) { return s.length > n ? s.slice(0, n) : s; }
 
+// An element's shadow root, open or closed (settle.js records the closed ones as the page attaches them).
+const CLOSED_ROOTS = (() => {
+  try { const s = window[Symbol.for('consent-auditor.settle')]; return s && s.closed; } catch (e) { return null; }
+})();
+function shadowOf(el) {
+  if (el.shadowRoot) return el.shadowRoot;
+  try { return CLOSED_ROOTS ? CLOSED_ROOTS.get(el) || null : null; } catch (e) { return null; }
+}
+
 function composedParent(el) {
   if (el.parentElement) return el.parentElement;
   const root = el.parentNode;
@@ -109,21 +118,51 @@ function boxOf(el) {
   return docRect(r);
 }
 
+// A computed colour as sRGB [r, g, b, a]. Computed styles spell legacy colours rgb()/rgba(); CSS Color 4/5
+// values (oklch(), lab(), color-mix(), relative colours, color(display-p3 ...)) are handed to the browser
+// itself: painted on a 1x1 canvas and read back as sRGB, so no colour space is parsed here.
+const COLOURS = new Map();
+let PAINT = null;
+function resolvedByCanvas(s) {
+  if (PAINT === null) {
+    try {
+      const c = document.createElement('canvas');
+      c.width = 1; c.height = 1;
+      PAINT = c.getContext('2d', { willReadFrequently: true }) || false;
+    } catch (e) { PAINT = false; }
+  }
+  if (!PAINT) return null;
+  try {
+    PAINT.globalCompositeOperation = 'copy';
+    PAINT.fillStyle = '#010203';
+    PAINT.fillStyle = s;
+    if (PAINT.fillStyle === '#010203' && !/^#010203$/i.test(s)) return null;  // not a colour the canvas takes
+    PAINT.fillRect(0, 0, 1, 1);
+    const d = PAINT.getImageData(0, 0, 1, 1).data;
+    return [d[0], d[1], d[2], d[3] / 255];
+  } catch (e) { return null; }
+}
+
 function parseColor(s) {
   if (!s) return [0, 0, 0, 0];
-  const m = /rgba?\(([^)]+)\)/.exec(s);
+  if (s === 'transparent') return [0, 0, 0, 0];
+  const m = /^rgba?\(([^()]+)\)$/.exec(s);
   if (m) {
     const p = m[1].split(/[ ,/]+/).filter(Boolean).map(parseFloat);
     return [p[0] || 0, p[1] || 0, p[2] || 0, p.length > 3 ? p[3] : 1];
   }
-  if (s === 'transparent') return [0, 0, 0, 0];
-  // color(srgb r g b / a) and other spaces: best effort
-  const c = /color\(srgb ([^)]+)\)/.exec(s);
-  if (c) {
-    const p = c[1].split(/[ /]+/).filter(Boolean).map(parseFloat);
-    return [p[0] * 255, p[1] * 255, p[2] * 255, p.length > 3 ? p[3] : 1];
+  let c = COLOURS.get(s);
+  if (c) return c;
+  c = resolvedByCanvas(s);
+  if (!c) {
+    const srgb = /color\(srgb ([^)]+)\)/.exec(s);
+    if (srgb) {
+      const p = srgb[1].split(/[ /]+/).filter(Boolean).map(parseFloat);
+      c = [p[0] * 255, p[1] * 255, p[2] * 255, p.length > 3 ? p[3] : 1];
+    } else c = [0, 0, 0, 1];
   }
-  return [0, 0, 0, 1];
+  COLOURS.set(s, c);
+  return c;
 }
 
 function blend(top, bottom) {
@@ -136,7 +175,7 @@ function blend(top, bottom) {
 // A CSS gradient as one colour: the mean of its colour stops (computed styles spell them rgb()/rgba()); text
 // is judged against the gradient's average rather than whatever lies under the element.
 function gradientColour(bgImage) {
-  const stops = bgImage.match(/rgba?\([^)]*\)/g);
+  const stops = bgImage.match(/(?:rgba?|hsla?|hwb|lab|lch|oklab|oklch|color)\((?:[^()]|\([^()]*\))*\)/g);
   if (!stops || !stops.length) return null;
   const cs = stops.map(parseColor);
   const a = cs.reduce((t, c) => t + c[3], 0) / cs.length;
@@ -216,21 +255,92 @@ function clipRectOf(el) {
     let st = null;
     try { st = getComputedStyle(el); } catch (e) { st = null; }
     const clips = (v) => v === 'hidden' || v === 'clip';
-    if (st && (clips(st.overflowX) || clips(st.overflowY) || (st.clip && st.clip !== 'auto') ||
-        (st.clipPath && st.clipPath.startsWith('inset')))) {
+    const shape = st && st.clipPath && st.clipPath !== 'none';
+    const oldClip = st && st.clip && st.clip !== 'auto' && /^(absolute|fixed)$/.test(st.position);
+    if (st && (clips(st.overflowX) || clips(st.overflowY) || oldClip || shape)) {
       const b = boxOf(el);
       let own = { x: -1e7, y: -1e7, width: 2e7, height: 2e7 };
       if (!b) own = { x: 0, y: 0, width: 0, height: 0 };
       else {
         if (clips(st.overflowX)) { own.x = b.x; own.width = b.width; }
         if (clips(st.overflowY)) { own.y = b.y; own.height = b.height; }
-        if (st.clip && /rect\(\s*0(px)?[ ,]+0(px)?[ ,]+0(px)?[ ,]+0(px)?\s*\)/.test(st.clip)) own = { x: b.x, y: b.y, width: 0, height: 0 };
+        if (oldClip) own = intersect(own, clipRectValue(st.clip, b));
+        if (shape) { const cp = clipPathRect(st.clipPath, b); if (cp) own = intersect(own, cp); }
       }
       r = intersect(r, own);
     }
   }
   CLIP.set(el, r);
   return r;
+}
+
+// A length of a basic shape ("12px", "50%", "closest-side") against a reference size.
+function shapeLength(v, ref, fallback) {
+  if (v == null || v === '') return fallback;
+  if (/%$/.test(v)) return parseFloat(v) / 100 * ref;
+  if (/px$/.test(v) || /^-?[\d.]+$/.test(v)) return parseFloat(v);
+  if (v === 'center') return ref / 2;
+  if (v === 'left' || v === 'top') return 0;
+  if (v === 'right' || v === 'bottom') return ref;
+  return fallback;  // calc(), keywords we do not resolve: assume no clipping
+}
+
+// The rectangle a clip-path basic shape leaves of a box (its bounding box; a shape of no area leaves none).
+// Shapes we cannot read (url(), path(), calc()) are taken as not clipping: we never invent a hidden text.
+function clipPathRect(cp, b) {
+  const m = /^(inset|circle|ellipse|polygon|rect|xywh)\((.*)\)/.exec(cp.trim());
+  if (!m) return null;
+  const fn = m[1], args = m[2].split(/\s+round\s+/)[0].trim();
+  const nums = (str) => str.split(/[\s,]+/).filter(Boolean);
+  if (/calc|var|env/.test(args)) return null;
+  if (fn === 'inset') {
+    const v = nums(args);
+    const t = shapeLength(v[0], b.height, 0), r = shapeLength(v[1] ?? v[0], b.width, 0);
+    const btm = shapeLength(v[2] ?? v[0], b.height, 0), l = shapeLength(v[3] ?? v[1] ?? v[0], b.width, 0);
+    return { x: b.x + l, y: b.y + t, width: Math.max(0, b.width - l - r), height: Math.max(0, b.height - t - btm) };
+  }
+  if (fn === 'circle' || fn === 'ellipse') {
+    const [radii, at] = args.split(/\s*\bat\b\s*/);
+    const rs = nums(radii || '');
+    const pos = nums(at || '50% 50%');
+    const cx = b.x + shapeLength(pos[0], b.width, b.width / 2), cy = b.y + shapeLength(pos[1] ?? '50%', b.height, b.height / 2);
+    const side = Math.min(b.width, b.height) / 2;
+    const rx = shapeLength(rs[0], fn === 'circle' ? Math.hypot(b.width, b.height) / Math.SQRT2 : b.width, side);
+    const ry = fn === 'circle' ? rx : shapeLength(rs[1], b.height, side);
+    return { x: cx - rx, y: cy - ry, width: Math.max(0, 2 * rx), height: Math.max(0, 2 * ry) };
+  }
+  if (fn === 'polygon') {
+    const pts = args.replace(/^(nonzero|evenodd)\s*,/, '').split(',').map((p) => nums(p.trim()));
+    const xy = pts.map((p) => [b.x + shapeLength(p[0], b.width, 0), b.y + shapeLength(p[1], b.height, 0)]);
+    if (xy.length < 3) return { x: b.x, y: b.y, width: 0, height: 0 };
+    let area = 0;
+    for (let i = 0; i < xy.length; i++) { const [x1, y1] = xy[i], [x2, y2] = xy[(i + 1) % xy.length]; area += x1 * y2 - x2 * y1; }
+    const xs = xy.map((p) => p[0]), ys = xy.map((p) => p[1]);
+    if (Math.abs(area) / 2 < 1) return { x: b.x, y: b.y, width: 0, height: 0 };
+    return { x: Math.min(...xs), y: Math.min(...ys), width: Math.max(...xs) - Math.min(...xs), height: Math.max(...ys) - Math.min(...ys) };
+  }
+  if (fn === 'xywh') {
+    const v = nums(args);
+    const x = shapeLength(v[0], b.width, 0), y = shapeLength(v[1], b.height, 0);
+    return { x: b.x + x, y: b.y + y, width: Math.max(0, shapeLength(v[2], b.width, b.width)), height: Math.max(0, shapeLength(v[3], b.height, b.height)) };
+  }
+  if (fn === 'rect') {
+    const v = nums(args);
+    const t = shapeLength(v[0], b.height, 0), r = v[1] === 'auto' ? b.width : shapeLength(v[1], b.width, b.width);
+    const btm = v[2] === 'auto' ? b.height : shapeLength(v[2], b.height, b.height), l = v[3] === 'auto' ? 0 : shapeLength(v[3], b.width, 0);
+    return { x: b.x + l, y: b.y + t, width: Math.max(0, r - l), height: Math.max(0, btm - t) };
+  }
+  return null;
+}
+
+// The legacy clip: rect(top, right, bottom, left) of an absolutely positioned element, against its border box.
+function clipRectValue(v, b) {
+  const m = /rect\(([^)]*)\)/.exec(v);
+  if (!m) return { x: -1e7, y: -1e7, width: 2e7, height: 2e7 };
+  const p = m[1].split(/[\s,]+/).filter(Boolean);
+  const val = (k, auto) => (p[k] === 'auto' || p[k] == null ? auto : parseFloat(p[k]) || 0);
+  const t = val(0, 0), r = val(1, b.width), btm = val(2, b.height), l = val(3, 0);
+  return { x: b.x + l, y: b.y + t, width: Math.max(0, r - l), height: Math.max(0, btm - t) };
 }
 
 let PAGE_RECT = null;
@@ -251,6 +361,17 @@ function clipFacts(el, textRect) {
 function isRendered(el, st) {
   st = st || getComputedStyle(el);
   return el.getClientRects().length > 0 && st.visibility === 'visible';
+}
+
+// Laid out but not painted: inside a content-visibility:hidden ancestor (the box keeps its place, its content
+// is never drawn).
+function contentSkipped(el) {
+  try {
+    for (let cur = composedParent(el); cur; cur = composedParent(cur)) {
+      if (getComputedStyle(cur).contentVisibility === 'hidden') return cur;
+    }
+  } catch (e) { /* older engines */ }
+  return null;
 }
 
 // ---------------------------------------------------------------- text
@@ -431,10 +552,10 @@ function clickablesIn(el, ref) {
         if (t && t.length <= 60) consider(c);
       } catch (e) { /* ignore */ }
     });
-    root.querySelectorAll('*').forEach((n) => { if (n.shadowRoot) walk(n.shadowRoot); });
+    root.querySelectorAll('*').forEach((n) => { const sr = shadowOf(n); if (sr) walk(sr); });
   };
   walk(el);
-  if (el.shadowRoot) walk(el.shadowRoot);
+  if (shadowOf(el)) walk(shadowOf(el));
   // clickable-looking elements scripts listen on (cursor:pointer with short text)
   el.querySelectorAll('div, span, li, p').forEach((c) => {
     if (clickEls.length > 40) return;
@@ -456,7 +577,7 @@ function clickablesIn(el, ref) {
       const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
       if (cx >= 0 && cy >= 0 && cx < vw && cy < vh) {
         let h = document.elementFromPoint(cx, cy);
-        while (h && h.shadowRoot) { const inner = h.shadowRoot.elementFromPoint(cx, cy); if (!inner || inner === h) break; h = inner; }
+        while (h && shadowOf(h)) { const inner = shadowOf(h).elementFromPoint(cx, cy); if (!inner || inner === h) break; h = inner; }
         hit = !!h && (h === c || c.contains(h) || !!(h.getRootNode().host && c.contains(h.getRootNode().host)));
       }
     }
@@ -491,8 +612,11 @@ function onlyButtonLabels(block, text) {
 
 // The lexicon's term index (Lexicon.js_matcher): does a text contain any term? Texts are normalised like the
 // Python side (NFKD, marks removed, NFKC, lower case) and compared as runs of letters and digits.
-const WORD_RE = /[\p{L}\p{N}]+/gu;
-const CJK_RE = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]/u;
+// (combining marks belong to their word: Devanagari vowel signs; Arabic short vowels are removed like accents)
+const WORD_RE = /[\p{L}\p{N}\p{M}]+/gu;
+// scripts whose terms match as substrings (lexicon.SUBSTRING_SCRIPT): Chinese, Japanese, Korean, Thai
+const CJK_RE = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\u1100-\u11ff\u3130-\u318f\uac00-\ud7af\u0e00-\u0e7f]/u;
+const STRIP_RE = /[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u0640]/g;
 function termMatcher(index) {
   const first = new Map(Object.entries(index.first || {}));
   const cjk = index.cjk || [];
@@ -519,7 +643,7 @@ function termMatcher(index) {
     return true;
   };
   return (raw) => {
-    const text = raw.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').normalize('NFKC').toLowerCase();
+    const text = raw.normalize('NFKD').replace(STRIP_RE, '').normalize('NFKC').toLowerCase().replace(/ı/g, 'i');
     if (CJK_RE.test(text)) for (const t of cjk) if (text.includes(t)) return true;
     const words = text.match(WORD_RE) || [];
     for (let i = 0; i < words.length; i++) {
@@ -629,10 +753,11 @@ function collect(opts) {
         while (INLINE_TAGS.has(b.localName) && b.parentElement) b = b.parentElement;
         blockSet.add(b);
       }
-      if (el.shadowRoot) {
-        for (let c = el.shadowRoot.lastElementChild; c; c = c.previousElementSibling) stack.push([c, myOvl]);
-      } else if (tag.includes('-') && !el.shadowRoot && el.attachShadow) {
-        // a custom element without an open root may have a closed one; we cannot see inside
+      const sr = shadowOf(el);
+      if (sr) {
+        for (let c = sr.lastElementChild; c; c = c.previousElementSibling) stack.push([c, myOvl]);
+      } else if (tag.includes('-') && el.attachShadow) {
+        // a custom element with no root we know of may have a closed one attached before settle.js ran
         if (!el.firstElementChild && !el.textContent.trim()) closedRoots++;
       }
     } catch (e) { /* a hostile element: skip its facts, keep walking */ }
@@ -730,7 +855,10 @@ function collect(opts) {
         if (l > best) { best = l; carrier = d; }
       }
       const st = getComputedStyle(carrier);
-      const rendered = isRendered(carrier, st) && isRendered(b);
+      // inside a content-visibility:hidden box the text has no boxes of its own, but its box holds the place
+      const skipper = contentSkipped(b);
+      const contentHidden = !!skipper && isRendered(skipper);
+      const rendered = contentHidden || (isRendered(carrier, st) && isRendered(b));
       const tRect = textRectOf(b);
       const clip = rendered ? clipFacts(b, tRect) : { fraction: 0, offscreen: false };
       const bg = effectiveBackground(carrier);
@@ -763,9 +891,21 @@ function collect(opts) {
       } else if (form) {
         actions = actionInfo.filter((a) => a.form === form).slice(0, 1).map((a) => ({ ref: ref(a.el), distance: null, same_form: true, form: selectorOf(form) }));
       }
+      // words drawn by ::before/::after instead (font-size 0 on the text, other words on screen)
+      let generated = '';
+      try {
+        for (const pe of ['::before', '::after']) {
+          const ps = getComputedStyle(b, pe);
+          const c = ps.content;
+          if (c && c !== 'none' && c !== 'normal' && /^["']/.test(c) && (parseFloat(ps.fontSize) || 0) > 0) {
+            generated += ' ' + c.slice(1, -1);
+          }
+        }
+      } catch (e) { generated = ''; }
       outTexts.push({
         ref: ref(b, cap(text, maxText)), text: cap(text, 2000),
         font_size: parseFloat(st.fontSize) || 0, font_weight: parseInt(st.fontWeight, 10) || 400,
+        generated: cap(norm(generated), 200), content_hidden: contentHidden,
         color: parseColor(st.color), background: bg.color, background_uncertain: bg.uncertain,
         opacity: effectiveOpacity(carrier), rendered, visible_fraction: clip.fraction, offscreen: clip.offscreen,
         in_closed_details: inClosedDetails, collapsed, actions,

@@ -43,10 +43,14 @@ def utc_now() -> str:
 
 #: timers set for longer than this are not waited for (ms)
 TIMER_HORIZON_MS = 3500
+#: a timer set by the page's load code itself (not from another timer) is waited for up to this long (ms): a
+#: consent dialog or pop-up scheduled a few seconds after load is part of the page a visitor sees
+LOAD_TIMER_HORIZON_MS = 6000
 
 
-def settle_script(horizon_ms: int = TIMER_HORIZON_MS) -> str:
-    return _SETTLE_SRC.replace("__HORIZON__", str(int(horizon_ms)))
+def settle_script(horizon_ms: int = TIMER_HORIZON_MS, load_horizon_ms: int = LOAD_TIMER_HORIZON_MS) -> str:
+    return (_SETTLE_SRC.replace("__HORIZON__", str(int(horizon_ms)))
+            .replace("__LOAD_HORIZON__", str(int(max(load_horizon_ms, horizon_ms)))))
 
 
 class NetworkTracker:
@@ -218,6 +222,7 @@ async def collect_page(page, url: str, terms: str, viewport: tuple[int, int], pr
                 opacity=float(t.get("opacity", 1)), rendered=bool(t.get("rendered")),
                 visible_fraction=float(t.get("visible_fraction", 0)), offscreen=bool(t.get("offscreen")),
                 in_closed_details=bool(t.get("in_closed_details")), collapsed=bool(t.get("collapsed")),
+                content_hidden=bool(t.get("content_hidden")), generated=str(t.get("generated", "")),
                 action=_ref(best["ref"], i, dx, dy) if best else None,
                 action_distance=(float(best["distance"]) if best and best.get("distance") is not None else None),
                 form=t.get("form"), action_form=best.get("form") if best else None, overlay=g(t.get("overlay"))))

@@ -27,18 +27,46 @@ CATEGORIES = (
 TEXT_CANDIDATE_CATEGORIES = ("agreement", "assumption", "marketing", "sharing", "advertising", "tracking",
                              "subscription", "paid_addon", "cookie_notice")
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
-_MARKS = re.compile(r"[\u0300-\u036f]")
+#: scripts written without spaces between words (Chinese, Japanese, Thai) or with particles fused to them
+#: (Korean): their terms match as plain substrings of the page text
+SUBSTRING_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+                              r"\u1100-\u11ff\u3130-\u318f\uac00-\ud7af\u0e00-\u0e7f]")
+_CJK = SUBSTRING_SCRIPT
+#: marks removed before matching: Latin accents, Arabic short vowels (harakat) and the tatweel stretch
+_MARKS = re.compile(r"[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u0640]")
 _WS = re.compile(r"\s+")
-_WORD = re.compile(r"[^\W_]+")
+
+
+def _combining_marks() -> str:
+    """The combining marks that stay (Devanagari vowel signs, viramas, ...), as a character class body: they
+    are part of a word, so a word boundary never falls before one. The alphabets and abugidas up to U+1FFF
+    are enough: CJK text is matched as substrings."""
+    out, start, prev = [], None, None
+    for cp in range(0x0370, 0x2000):
+        if unicodedata.category(chr(cp)) in ("Mn", "Mc", "Me") and not _MARKS.match(chr(cp)):
+            if start is None:
+                start = cp
+            prev = cp
+            continue
+        if start is not None:
+            out.append(f"\\u{start:04x}" + (f"-\\u{prev:04x}" if prev != start else ""))
+            start = None
+    return "".join(out)
+
+
+_MARK_CLASS = _combining_marks()
+#: a letter or digit of a word (Python): letters, digits and the combining marks that belong to them
+_LETTER = rf"(?:[^\W_]|[{_MARK_CLASS}])"
+_WORD = re.compile(rf"{_LETTER}+")
 
 
 def normalise(text: str) -> str:
-    """Lower-case, NFKC, Latin accents stripped, whitespace collapsed."""
+    """Lower-case, NFKC, Latin accents and Arabic short vowels stripped, ı folded into i, whitespace collapsed."""
     text = unicodedata.normalize("NFKD", text or "")
     text = _MARKS.sub("", text)
     text = unicodedata.normalize("NFKC", text)
-    return _WS.sub(" ", text.lower()).strip()
+    # Turkish dotless ı folds into i: capitals ("AYARLARI") lower-case to a dotted i in every other locale
+    return _WS.sub(" ", text.lower().replace("ı", "i")).strip()
 
 
 def _escape(word: str) -> str:
@@ -56,11 +84,11 @@ def _term_pattern(term: str, js: bool) -> str:
     if not core:
         return ""
     body = r"\s+".join(_escape(w) for w in core.split(" "))
-    letter = r"[\p{L}\p{N}]" if js else r"[^\W_]"
+    letter = r"[\p{L}\p{N}\p{M}]" if js else _LETTER
     if prefix:
-        body = body + (r"[\p{L}\p{N}]*" if js else r"\w*")
+        body = body + (r"[\p{L}\p{N}\p{M}]*" if js else rf"(?:\w|[{_MARK_CLASS}])*")
     if suffix:
-        body = (r"[\p{L}\p{N}]*" if js else r"\w*") + body
+        body = (r"[\p{L}\p{N}\p{M}]*" if js else rf"(?:\w|[{_MARK_CLASS}])*") + body
     if _CJK.search(core):
         return body
     # a boundary is only asked for at an edge that is itself a letter or digit ("/month", "10% off", "×")
