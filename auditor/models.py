@@ -72,13 +72,24 @@ class SelectOption:
 
 
 @dataclass(frozen=True)
+class DrawnSwitch:
+    """What the page draws for a switch that has no input, role or aria state (its state lives in CSS only)."""
+
+    offset: float  # where the knob sits along the track: 0 at the start (left), 1 at the end (right)
+    track: RGBA  # the track's fill
+    knob: RGBA = (255.0, 255.0, 255.0, 1.0)
+    rtl: bool = False  # right-to-left: "on" is the knob on the left
+    backdrop: RGBA = (255.0, 255.0, 255.0, 1.0)  # what is behind the track
+
+
+@dataclass(frozen=True)
 class Control:
     """A checkbox, radio, switch, pressed-toggle or select, with its state as loaded."""
 
     ref: ElementRef
     kind: str  # checkbox | radio | switch | aria-checkbox | toggle-button | select
     checked: bool
-    state_source: str  # markup | script | aria | person (set by a flow step: the auditor's own choice)
+    state_source: str  # markup | script | aria | visual (inferred from the rendering) | person (set by a flow step)
     label: str
     label_ref: ElementRef | None = None
     context: str = ""  # text around it (smallest ancestor holding no other control) and aria-describedby
@@ -92,6 +103,7 @@ class Control:
     form: str | None = None
     overlay: int | None = None  # index into PageSnapshot.overlays
     options: tuple[SelectOption, ...] = ()
+    drawn: DrawnSwitch | None = None  # a switch drawn in CSS only; ``checked`` is inferred (state_source "visual")
 
 
 @dataclass(frozen=True)

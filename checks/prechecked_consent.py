@@ -9,6 +9,11 @@ personalised advertising; analytics or tracking; joining a paid subscription or 
 me signed in", "billing address same as shipping", "save my address", a locked strictly-necessary category,
 and boxes worded as an opt-out ("Do not send me offers").
 
+A switch drawn only in CSS (a pill-shaped track and a knob, with no input, no role and no `aria-checked`) is read
+the way a person reads it: the knob at the end of the track (the left end on a right-to-left page) or a
+coloured track among grey ones is "on" (`auditor/switches.py`). Such findings say the state was read from the
+rendering and carry `state_source: visual`.
+
 It also judges a banner's settings layer: the auditor opens "Settings" / "Manage options" and reports purposes
 or vendors switched on there by default, including toggles on "on the ground of legitimate interest"; such
 findings say "(second layer)" and carry ``layer: 2`` in their details.
@@ -85,6 +90,8 @@ def prechecked_consent(page: PageSnapshot, ctx: CheckContext):
         element = c.ref if c.visible or c.label_ref is None else c.label_ref
         what = {"checkbox": "checkbox", "radio": "radio button", "switch": "switch", "aria-checkbox": "checkbox",
                 "toggle-button": "toggle"}.get(c.kind, c.kind)
+        if c.state_source == "visual":
+            what = "switch (no input or aria state: \"on\" read from its rendering, knob and fill)"
         shown_text = c.label if own else c.context if near else f"{c.group}: {c.label}"
         if own and cat == "agreement" and c.label in c.context:
             shown_text = c.context  # "I agree" + the agreement it names
@@ -92,7 +99,7 @@ def prechecked_consent(page: PageSnapshot, ctx: CheckContext):
             element=element,
             message=f'Pre-selected {what} consents to {PURPOSE_WORDS[cat]}: "{quote(shown_text)}" ({c.ref.selector})',
             text=shown_text,
-            confidence="high" if own and cat != "agreement" else "medium",
+            confidence="high" if own and cat != "agreement" and c.state_source != "visual" else "medium",
             details=(("control", c.kind), ("state_source", c.state_source), ("purpose", cat), ("matched", term),
                      ("visible", c.visible), ("disabled", c.disabled)))
     if not judged:

@@ -512,7 +512,9 @@ function contextFor(el) {
     const t = visibleText(cur, 600);
     if (t && t.length <= 400) {
       const controls = cur.querySelectorAll('input[type=checkbox],input[type=radio],[role=switch],[role=checkbox],select');
-      if (controls.length <= 1) return { text: t, el: cur };
+      let drawn = 0;
+      for (const v of VISUAL_SWITCHES) if (v !== el && cur.contains(v)) drawn++;
+      if (controls.length + drawn <= 1) return { text: t, el: cur };
       break;
     }
     if (t && t.length > 400) break;
@@ -657,6 +659,65 @@ function termMatcher(index) {
   };
 }
 
+// ---------------------------------------------------------------- switches drawn only in CSS
+
+const SWITCH_TAGS = new Set(['div', 'span', 'button', 'label', 'a', 'i', 'b', 'em', 'li']);
+const VISUAL_SWITCHES = new Set();  // elements taken as drawn switches this run (contextFor counts them)
+
+function px(v) { const n = parseFloat(v); return Number.isFinite(n) ? n : null; }
+
+// The knob of a drawn switch: a child element or a ::before/::after that is roughly round or square and nearly
+// as tall as the track. Returns its left edge and width in the track's coordinates.
+function switchKnob(el, r) {
+  for (let c = el.firstElementChild; c; c = c.nextElementSibling) {
+    const k = c.getBoundingClientRect();
+    if (k.width > 0 && k.height >= r.height * 0.45 && k.height <= r.height * 1.3 && k.width <= r.width * 0.7
+        && Math.abs(k.width - k.height) <= Math.max(k.width, k.height) * 0.35) {
+      return { left: k.left - r.left, width: k.width, colour: parseColor(getComputedStyle(c).backgroundColor) };
+    }
+  }
+  for (const pe of ['::after', '::before']) {
+    const ps = getComputedStyle(el, pe);
+    if (!ps.content || ps.content === 'none' || ps.content === 'normal') continue;
+    const w = px(ps.width), h = px(ps.height);
+    if (!w || !h || h < r.height * 0.45 || w > r.width * 0.7 || Math.abs(w - h) > Math.max(w, h) * 0.35) continue;
+    let left = px(ps.left);
+    if (left === null || ps.left === 'auto') { const right = px(ps.right); left = right === null ? 0 : r.width - right - w; }
+    if (ps.position !== 'absolute' && ps.position !== 'fixed') left = px(getComputedStyle(el).paddingLeft) || 0;
+    const m = /matrix\(([^)]+)\)/.exec(ps.transform || '');
+    if (m) left += parseFloat(m[1].split(',')[4]) || 0;
+    return { left, width: w, colour: parseColor(ps.backgroundColor) };
+  }
+  return null;
+}
+
+// Facts about an element drawn as an on/off switch with no input, role or aria state: a pill-shaped track
+// holding a knob. Whether it is on is judged in Python from these facts (knob position, track colour
+// against the other switches of the same UI).
+function drawnSwitch(el) {
+  if (!SWITCH_TAGS.has(el.localName) && !el.localName.includes('-')) return null;
+  if (el.childElementCount > 2 || el.hasAttribute('aria-checked') || el.hasAttribute('aria-pressed')) return null;
+  const role = el.getAttribute('role');
+  if (role === 'switch' || role === 'checkbox') return null;
+  if ((el.textContent || '').trim().length > 3) return null;
+  if (el.querySelector('input, img, svg')) return null;
+  const r = el.getBoundingClientRect();
+  if (r.width < 20 || r.width > 90 || r.height < 10 || r.height > 48) return null;
+  const ratio = r.width / r.height;
+  if (ratio < 1.3 || ratio > 3.6) return null;
+  const st = getComputedStyle(el);
+  const radius = st.borderTopLeftRadius.endsWith('%') ? parseFloat(st.borderTopLeftRadius) / 100 * r.height : px(st.borderTopLeftRadius) || 0;
+  if (radius < r.height * 0.25) return null;
+  const knob = switchKnob(el, r);
+  if (!knob) return null;
+  const travel = r.width - knob.width;
+  const offset = travel > 2 ? Math.max(0, Math.min(1, knob.left / travel)) : 0.5;
+  let track = parseColor(st.backgroundColor);
+  if (track[3] === 0) track = effectiveBackground(el).color;
+  return { offset, track, knob: knob.colour, rtl: st.direction === 'rtl', backdrop: effectiveBackground(composedParent(el)).color,
+           opacity: effectiveOpacity(el) };
+}
+
 // ---------------------------------------------------------------- main
 
 function collect(opts) {
@@ -748,6 +809,14 @@ function collect(opts) {
       } else if (role === 'button' || (tag === 'a' && /\b(btn|button|cta)\b/i.test(el.className || ''))) {
         actionEls.push(el);
       }
+      if (!el.firstElementChild || el.childElementCount <= 2) {
+        let drawn = null;
+        try { drawn = (tag !== 'input' && tag !== 'select') ? drawnSwitch(el) : null; } catch (e) { drawn = null; }
+        if (drawn) {
+          VISUAL_SWITCHES.add(el);
+          controls.push({ el, kind: 'switch', ovl: myOvl, drawn });
+        }
+      }
       if (ownDirectText(el)) {
         let b = el;
         while (INLINE_TAGS.has(b.localName) && b.parentElement) b = b.parentElement;
@@ -818,6 +887,10 @@ function collect(opts) {
         item.checked = el.selectedIndex >= 0;
         item.state_source = sel && sel.defaultSelected ? 'markup' : 'script';
         if (touchedByPerson(el)) item.state_source = 'person';
+      } else if (c.drawn) {
+        item.checked = false;  // judged in Python from the drawn facts
+        item.state_source = touchedByPerson(el) ? 'person' : 'visual';
+        item.drawn = c.drawn;
       } else if (c.kind === 'toggle-button') {
         item.checked = el.getAttribute('aria-pressed') === 'true';
         item.state_source = touchedByPerson(el) ? 'person' : 'aria';

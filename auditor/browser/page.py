@@ -10,9 +10,9 @@ import time
 from datetime import datetime, timezone
 from importlib import resources
 
-from auditor.models import (Box, Clickable, Control, ElementRef, FormInfo, FrameSnapshot, Overlay, PageSnapshot,
-                            Presentation, PriceRow,
-                            RequestFact, SelectOption, TextBlock)
+from auditor.models import (Box, Clickable, Control, DrawnSwitch, ElementRef, FormInfo, FrameSnapshot, Overlay,
+                            PageSnapshot, Presentation, PriceRow, RequestFact, SelectOption, TextBlock)
+from auditor.switches import infer as infer_drawn
 
 _COLLECTOR_SRC = (resources.files("auditor.browser") / "collector.js").read_text(encoding="utf-8")
 _SETTLE_SRC = (resources.files("auditor.browser") / "settle.js").read_text(encoding="utf-8")
@@ -211,7 +211,8 @@ async def collect_page(page, url: str, terms: str, viewport: tuple[int, int], pr
                 visible=bool(c.get("visible")), label_visible=bool(c.get("label_visible")), form=c.get("form"),
                 overlay=g(c.get("overlay")),
                 options=tuple(SelectOption(o["text"], o["value"], int(o["index"]), bool(o["selected"]),
-                                           bool(o["default_selected"])) for o in c.get("options", []))))
+                                           bool(o["default_selected"])) for o in c.get("options", [])),
+                drawn=_drawn(c.get("drawn"))))
         for t in raw.get("texts", []):
             acts = t.get("actions") or []
             best = _pick_action(acts)
@@ -262,6 +263,7 @@ async def collect_page(page, url: str, terms: str, viewport: tuple[int, int], pr
         overlays = [overlays[k] for k in keep]
         controls = [c if c.overlay is None else dataclasses.replace(c, overlay=new_index[c.overlay]) for c in controls]
         texts = [t if t.overlay is None else dataclasses.replace(t, overlay=new_index[t.overlay]) for t in texts]
+    controls = infer_drawn(controls)
     top = frame_snaps[0] if frame_snaps else FrameSnapshot(index=0, url=url)
     agent = next((raw.get("agent") for f, raw, *_ in results if raw and raw.get("agent")), None)
     presented = None
@@ -311,6 +313,13 @@ def _pick_action(actions: list[dict]) -> dict | None:
     if same:
         return same[0]
     return actions[0] if actions else None
+
+
+def _drawn(d: dict | None) -> DrawnSwitch | None:
+    if not d:
+        return None
+    return DrawnSwitch(offset=float(d.get("offset", 0.5)), track=_rgba(d.get("track")), knob=_rgba(d.get("knob")),
+                       rtl=bool(d.get("rtl")), backdrop=_rgba(d.get("backdrop") or (255, 255, 255, 1)))
 
 
 def _clickable(c: dict, frame: int, dx: float, dy: float) -> Clickable:
