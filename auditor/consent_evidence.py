@@ -12,7 +12,7 @@ def non_essential_cookies(ctx: CheckContext, cookies: tuple[CookieFact, ...]) ->
     trackers = load(ctx.tracker_files)
     out = []
     for c in cookies:
-        m = trackers.cookie(c.name)
+        m = trackers.cookie(c.name, c.domain)
         if m.category in NON_ESSENTIAL:
             out.append({"name": c.name, "domain": c.domain, "vendor": m.vendor, "category": m.category,
                         "http_only": c.http_only, "expires": c.expires})
@@ -23,7 +23,7 @@ def unclassified_cookies(ctx: CheckContext, cookies: tuple[CookieFact, ...]) -> 
     """Cookies the tracker list does not know: listed for a human to judge, never a finding on their own."""
     trackers = load(ctx.tracker_files)
     return [{"name": c.name, "domain": c.domain, "http_only": c.http_only, "expires": c.expires}
-            for c in cookies if trackers.cookie(c.name).category == "unknown"]
+            for c in cookies if trackers.cookie(c.name, c.domain).category == "unknown"]
 
 
 def tracker_requests(ctx: CheckContext, requests: tuple[RequestFact, ...]) -> list[dict]:

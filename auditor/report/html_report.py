@@ -161,7 +161,7 @@ def _banner(p: PageResult, base: Path | None, trackers) -> str:
                 uri = _data_uri(base / c.screenshot)
                 pic = f'<img alt="the banner at the moment of the choice" src="{uri}">' if uri else ""
         for st in states:
-            cookies = [{"name": k.name, "domain": k.domain, "kind": _cookie_kind(trackers, k.name),
+            cookies = [{"name": k.name, "domain": k.domain, "kind": _cookie_kind(trackers, k.name, k.domain),
                         "httpOnly": k.http_only, "expires": k.expires} for k in st.cookies]
             reqs = [{"url": r.url, "tracker": _request_kind(trackers, r.url), "type": r.resource_type,
                      "frame": r.frame_url, "at": r.at} for r in st.requests]
@@ -177,8 +177,8 @@ def _banner(p: PageResult, base: Path | None, trackers) -> str:
     return "".join(parts)
 
 
-def _cookie_kind(trackers, name: str) -> str:
-    return trackers.cookie(name).category if trackers is not None else ""
+def _cookie_kind(trackers, name: str, domain: str = "") -> str:
+    return trackers.cookie(name, domain).category if trackers is not None else ""
 
 
 def _request_kind(trackers, url: str) -> str:

@@ -5,11 +5,22 @@ tracker hosts (a request to the host or any subdomain), tracker script and beaco
 self-hosted or proxied copies such as ``/gtag/js`` served from the site itself), non-essential cookie names,
 and strictly necessary cookie names (sessions, CSRF, load balancers, the consent record itself). More lists
 in the same format can be added with ``[trackers] files = [...]`` in the config.
+
+Cookie names the hand-written list does not know are looked up in the **Open Cookie Database**
+(``data/open-cookie-database/``: 2,264 cookie names with the platform that sets them and its purpose,
+Apache License 2.0, from github.com/jkwakman/Open-Cookie-Database; its licence file ships beside it). Its
+"Analytics" and "Marketing" entries count as non-essential, "Security" and "Necessary" as essential,
+"Functional" and "Personalization" as functional (neither a finding nor unknown). An entry that names the
+domain its platform sets it on matches only a cookie of that domain, so a generic name ("id", "uid") set by
+a site itself is not taken for an ad network's.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -22,7 +33,7 @@ NON_ESSENTIAL = ("analytics", "advertising", "marketing")
 @dataclass(frozen=True)
 class Match:
     vendor: str
-    category: str  # analytics | advertising | marketing | essential | unknown
+    category: str  # analytics | advertising | marketing | essential | functional | unknown
     rule: str  # what matched: a host, a path, a cookie pattern
 
 
@@ -64,15 +75,67 @@ class TrackerList:
                 return Match(vendor, cat, p)
         return None
 
-    def cookie(self, name: str) -> Match:
-        """What a cookie is for, by its name: a tracker category, ``essential`` or ``unknown``."""
+    def cookie(self, name: str, domain: str = "") -> Match:
+        """What a cookie is for, by its name (and the domain it was set on): a tracker category, ``essential``,
+        ``functional`` or ``unknown``."""
         for pattern, how, vendor, cat in self.cookies:
             if _name_matches(name, pattern, how):
                 return Match(vendor, cat, pattern)
         for pattern, how, purpose in self.essential:
             if _name_matches(name, pattern, how):
                 return Match(purpose, "essential", pattern)
+        return cookie_database().cookie(name, domain)
+
+
+#: Open Cookie Database purpose -> this module's category
+OCD_CATEGORIES = {"analytics": "analytics", "marketing": "marketing", "security": "essential",
+                  "necessary": "essential", "functional": "functional", "personalization": "functional"}
+_DOMAIN = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
+
+
+class CookieDatabase:
+    """The Open Cookie Database: exact names, prefix patterns (its ``wildcard`` column), optional domains."""
+
+    def __init__(self, rows):
+        self.exact: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
+        self.prefixes: list[tuple[str, str, str, tuple[str, ...]]] = []
+        for row in rows:
+            cat = OCD_CATEGORIES.get((row.get("category") or "").strip().lower())
+            name = (row.get("name") or "").strip()
+            if not cat or not name:
+                continue
+            domains = tuple(d.lstrip(".") for d in _DOMAIN.findall((row.get("domain") or "").lower()))
+            if len(name) < 3 and not domains:
+                continue  # a one- or two-letter name with no domain would match anything
+            entry = (row.get("platform", "").strip(), cat, domains)
+            if (row.get("wildcard") or "0").strip() == "1":
+                self.prefixes.append((name, *entry))
+            else:
+                self.exact.setdefault(name, []).append(entry)
+        self.prefixes.sort(key=lambda p: -len(p[0]))  # the longest pattern first
+
+    @staticmethod
+    def _domain_ok(domains: tuple[str, ...], domain: str) -> bool:
+        if not domains:
+            return True
+        d = (domain or "").lower().lstrip(".")
+        return any(d == x or d.endswith("." + x) for x in domains)
+
+    def cookie(self, name: str, domain: str = "") -> Match:
+        for vendor, cat, domains in self.exact.get(name, ()):
+            if self._domain_ok(domains, domain):
+                return Match(vendor, cat, f"open-cookie-database:{name}")
+        for prefix, vendor, cat, domains in self.prefixes:
+            if name.startswith(prefix) and (len(prefix) >= 4 or domains) and self._domain_ok(domains, domain):
+                return Match(vendor, cat, f"open-cookie-database:{prefix}*")
         return Match("", "unknown", "")
+
+
+@lru_cache(maxsize=1)
+def cookie_database() -> CookieDatabase:
+    text = (resources.files("auditor.trackers") / "data" / "open-cookie-database" / "cookies.csv").read_text(
+        encoding="utf-8")
+    return CookieDatabase(csv.DictReader(io.StringIO(text)))
 
 
 def _name_matches(name: str, pattern: str, how: str) -> bool:
