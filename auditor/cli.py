@@ -110,6 +110,8 @@ def _page_stream(out_dir: Path, total: int):
         else:
             n = sum(1 for f in result.findings if f.status == "fail")
             banner = f"; banner: {result.banner.state}" if result.banner else ""
+            if result.language is not None and not result.language.covered:
+                banner += f"; language: {result.language.describe()}"
             review = [b.reason for b in result.banner.banners if b.state == "needs-review"] if result.banner else []
             err.print(f"[{done[0]}/{total}] {result.url}: {n} finding(s){banner}"
                       + (f" ({review[0]})" if review else ""), markup=False, style="dim")

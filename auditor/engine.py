@@ -25,6 +25,7 @@ from auditor.browser.interact import click, read_state, refuse
 from auditor.browser.page import NetworkTracker, collect_page, settle, settle_script, utc_now
 from auditor.config import Config
 from auditor.evidence.screenshots import crop_with_outline
+from auditor.language import detect as detect_language
 from auditor.lexicon import load as load_lexicon
 from auditor.models import (AuditRun, BannerReport, BrowserInfo, CheckResult, ChoiceFacts, Finding, PageError, PageResult,
                             PageSnapshot, RunSettings)
@@ -268,6 +269,7 @@ async def audit_loaded(shared: _Shared, page, network: NetworkTracker, url: str,
     checks = _with_evidence(checks, snapshot, url, shot, opts.out_dir, layer2_shot)
     return dataclasses.replace(
         result, final_url=page.url, title=snapshot.title, checks=checks, snapshot=snapshot, banner=report,
+        language=detect_language(snapshot, shared.ctx.lexicon),
         screenshot=str(shot.relative_to(opts.out_dir)) if shot else None, finished_at=utc_now())
 
 

@@ -381,6 +381,18 @@ class PageError:
 
 
 @dataclass(frozen=True)
+class PageLanguage:
+    """The language a page is in and whether the lexicon covers it (``auditor/language.py``)."""
+
+    code: str  # a lexicon language code, the page's own primary language tag, or "und"
+    source: str  # lang-attribute | script | words | none
+    covered: bool  # the lexicon has a file for it; if not, checks that read words could not judge them
+
+    def describe(self) -> str:
+        return f"{self.code}{'' if self.covered else ', not covered'}"
+
+
+@dataclass(frozen=True)
 class PageResult:
     url: str
     final_url: str = ""
@@ -393,6 +405,7 @@ class PageResult:
     started_at: str = ""
     finished_at: str = ""
     banner: BannerReport | None = None
+    language: PageLanguage | None = None
 
     @property
     def findings(self) -> tuple[Finding, ...]:

@@ -256,6 +256,24 @@ class Lexicon:
             rests.sort(key=len)
         return {"first": first, "wild": sorted(wild), "cjk": sorted(cjk, key=len)}
 
+    @functools.cached_property
+    def _language_words(self) -> dict[str, frozenset[str]]:
+        words: dict[str, set[str]] = {}
+        for items in self.terms.values():
+            for lang, term in items:
+                words.setdefault(lang, set()).update(w.strip("*") for w in _WORD.findall(normalise(term)) if len(w) > 2)
+        # a word several languages share ("cookies", "online") tells nothing about which one a page is in
+        seen: dict[str, int] = {}
+        for ws in words.values():
+            for w in ws:
+                seen[w] = seen.get(w, 0) + 1
+        return {lang: frozenset(w for w in ws if seen[w] == 1) for lang, ws in words.items()}
+
+    def count_terms(self, language: str, text: str) -> int:
+        """How many distinct words of ``text`` only ``language``'s terms use (to tell a page's language)."""
+        own = self._language_words.get(language, frozenset())
+        return len(own.intersection(_WORD.findall(normalise(text))))
+
     @property
     def languages(self) -> tuple[str, ...]:
         return tuple(sorted({lang for items in self.terms.values() for lang, _ in items}))

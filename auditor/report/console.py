@@ -20,6 +20,9 @@ def show(run: AuditRun, console: Console) -> None:
         if p.error:
             console.print(Text(f"  not audited: {p.error.kind}: {p.error.message}", style="red"))
             continue
+        if p.language is not None:
+            console.print(Text(f"  language: {p.language.describe()}",
+                               style="dim" if p.language.covered else "yellow"))
         if p.banner is not None:
             console.print(Text("  " + banner_line(p), style="dim"))
         if not p.findings:

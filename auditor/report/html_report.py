@@ -201,8 +201,17 @@ def _page(p: PageResult, base: Path | None, specs: dict[str, CheckSpec], tracker
     return f"""<section class="page">{thumb}
 <h2>{escape(p.title or p.url)}</h2>
 <div class="meta">{escape(p.url)}{' → ' + escape(p.final_url) if p.final_url and p.final_url != p.url else ''}
-{' · HTTP ' + escape(str(p.status)) if p.status else ''} · {escape(p.started_at)}</div>
+{' · HTTP ' + escape(str(p.status)) if p.status else ''} · {escape(p.started_at)}{_language(p)}</div>
 {err}<table class="checks">{checks}</table>{_banner(p, base, trackers)}{findings}<div style="clear:both"></div></section>"""
+
+
+def _language(p: PageResult) -> str:
+    if p.language is None:
+        return ""
+    if p.language.covered:
+        return f" · language: {escape(p.language.code)}"
+    return (f' · <b class="error">language: {escape(p.language.code)}, not covered</b> (checks that read words '
+            f'could not judge this page)')
 
 
 def _flow(fl, base: Path | None, specs, trackers) -> str:
