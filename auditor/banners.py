@@ -17,12 +17,12 @@ measured facts (see :func:`prominence`).
 from __future__ import annotations
 
 import dataclasses
-import re
 
 import math
 
 from auditor.colour import blend, contrast
-from auditor.consent import classify_button, informs_only_necessary, is_consent_notice
+from auditor.consent import (affirms, classify_button, informs_only_necessary, is_consent_notice,
+                             speaks_of_everything)
 from auditor.models import Banner, BannerButton, BannerReport, Clickable, Overlay, PageSnapshot
 from auditor.registry import CheckContext
 
@@ -34,23 +34,13 @@ LARGE_SHARE = 0.5
 REVIEW_CATEGORIES = ("cookie_notice", "tracking", "advertising", "sharing", "necessary")
 
 
-def button_kind(ctx: CheckContext, text: str) -> str:
-    """accept | reject | settings | save | acknowledge | close | other."""
-    kind = classify_button(ctx, text)
-    if kind in ("other", "settings", "accept") and ctx.lexicon.has("save", text) and not _accepts_all(text):
+def button_kind(ctx: CheckContext, text: str, html: str = "") -> str:
+    """accept | reject | settings | save | acknowledge | close | other (``html``: its markup, the fallback for
+    words the lexicon does not know)."""
+    kind = classify_button(ctx, text, html)
+    if kind in ("other", "settings", "accept") and ctx.lexicon.has("save", text) and not speaks_of_everything(text):
         return "save"  # "Save", "Accept selected", "Auswahl erlauben": stores the choices as they stand
     return kind
-
-
-_ALL_WORDS = frozenset(("all", "alle", "tout", "tous", "toutes", "todo", "todos", "todas", "tutti", "tutte", "tutto",
-                        "everything", "alles"))
-_ALL_CJK = ("すべて", "全て", "全部", "所有")
-
-
-def _accepts_all(text: str) -> bool:
-    """Does a label speak of everything ("Accept all and save")? Whole words: "Allow selection" does not."""
-    t = text.lower()
-    return bool(_ALL_WORDS.intersection(re.findall(r"\w+", t))) or any(w in t for w in _ALL_CJK)
 
 
 def prominence(b: Clickable) -> tuple[float, dict]:
@@ -103,7 +93,7 @@ def _buttons(ctx: CheckContext, ov: Overlay) -> tuple[BannerButton, ...]:
         if not c.visible or not c.text.strip():
             continue
         score, facts = prominence(c)
-        out.append(BannerButton(ref=c.ref, text=c.text, kind=button_kind(ctx, c.text), prominence=round(score, 1),
+        out.append(BannerButton(ref=c.ref, text=c.text, kind=button_kind(ctx, c.text, c.ref.html), prominence=round(score, 1),
                                 facts=tuple(facts.items())))
     kinds = {b.kind for b in out}
     if "reject" in kinds and "accept" not in kinds:
@@ -180,6 +170,36 @@ def find_banners(page: PageSnapshot, ctx: CheckContext, layer: int = 1) -> Banne
     else:
         state = "none"
     return BannerReport(state=state, banners=tuple(banners))
+
+
+#: purposes a one-click consent pop-up asks for (a push-notification or offers prompt with "Yes" / "No thanks")
+POPUP_PURPOSES = ("marketing", "advertising", "sharing", "tracking")
+
+
+def consent_popups(page: PageSnapshot, ctx: CheckContext, report: BannerReport | None = None) -> list[Banner]:
+    """Overlays that ask for consent to an optional purpose with one click, without being cookie banners: "Can
+    we send you personalised offers? [Yes please] [no thanks]". They have no field to type into (a newsletter
+    form, where typing one's address is the opt-in, is not one), speak of marketing, advertising, sharing or
+    tracking, and offer both a yes and a no. Only asymmetric-choice judges them; they are not refused or
+    reloaded like a cookie banner."""
+    taken = {b.index for b in understood(report or find_banners(page, ctx))}
+    out = []
+    for i, ov in enumerate(page.overlays):
+        if i in taken or not ov.visible or ov.inputs or ov.count("email", "text", "tel", "password"):
+            continue
+        if len(ov.text) < 15 or _is_navigation(ov) or _excluded(ctx, ov):
+            continue
+        if not any(ctx.lexicon.has(cat, ov.text) for cat in POPUP_PURPOSES):
+            continue
+        buttons = _buttons(ctx, ov)
+        buttons = tuple(dataclasses.replace(b, kind="accept") if b.kind == "other" and affirms(ctx, b.text) else b
+                        for b in buttons)
+        kinds = {b.kind for b in buttons}
+        if {"accept", "reject"} <= kinds:
+            out.append(Banner(index=i, ref=ov.ref, kind=ov.kind, layer=page.layer, state="understood",
+                              reason="a consent pop-up (one click to agree to an optional purpose)",
+                              buttons=buttons, text=ov.text[:400]))
+    return out
 
 
 def understood(report: BannerReport) -> list[Banner]:

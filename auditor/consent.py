@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from auditor.lexicon import normalise
+from auditor.lexicon import markup_tokens, normalise
 from auditor.models import Clickable, Overlay
 from auditor.registry import CheckContext
 
@@ -67,18 +67,58 @@ def affirms(ctx: CheckContext, text: str) -> bool:
     return bool(term) and lead.startswith(term)
 
 
-def classify_button(ctx: CheckContext, text: str) -> str:
-    """accept | reject | settings | acknowledge | close | other, by the button's words.
+_ATTRS = re.compile(r"""\s(?:id|class|name|data-[\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+_HUMPS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+
+
+def markup_kind(html: str) -> str:
+    """A button's kind from its markup (the opening tag's id, class and data attributes), or "other".
+
+    Consent libraries name their buttons in English whatever the page's language (``cc-deny``,
+    ``onetrust-reject-all-handler``, ``didomi-notice-agree-button``): a fallback for words the lexicon does
+    not know. Reject wins, then accept ("accept-necessary" declines), settings, acknowledge, close."""
+    opening = (html or "").split(">", 1)[0]
+    words: set[str] = set()
+    for m in _ATTRS.finditer(opening):
+        for part in re.split(r"[^A-Za-z]+", m.group(1) or m.group(2) or ""):
+            words.add(part.lower())
+            words.update(w.lower() for w in _HUMPS.findall(part))
+    if not words:
+        return "other"
+    tokens = markup_tokens()
+    if words & tokens["reject"]:
+        return "reject"
+    if words & tokens["accept"]:
+        return "reject" if words & tokens["necessary"] and not words & {"all"} else "accept"
+    if words & tokens["settings"]:
+        return "settings"
+    if words & tokens["acknowledge"]:
+        return "acknowledge"
+    if words & tokens["close"]:
+        return "close"
+    return "other"
+
+
+def classify_button(ctx: CheckContext, text: str, html: str = "") -> str:
+    """accept | reject | settings | acknowledge | close | other, by the button's words, else by its markup.
 
     Reject wins over accept ("Accept only necessary" declines), settings over accept ("Accept selected" is
-    rare; "Manage" is common).
+    rare; "Manage" is common). A label whose words the lexicon does not know is named by the identifiers
+    consent libraries put in its markup (:func:`markup_kind`).
     """
     lex = ctx.lexicon
     t = (text or "").strip()
     if not t:
         return "other"
+    kind = _kind_by_words(lex, t)
+    return markup_kind(html) if kind == "other" and html else kind
+
+
+def _kind_by_words(lex, t: str) -> str:
     if lex.has("reject", t):
         return "reject"
+    if lex.has("necessary", t) and (lex.has("accept", t) or lex.has("save", t)) and not speaks_of_everything(t):
+        return "reject"  # "Accept necessary cookies", "Nur essenzielle speichern": consent to nothing optional
     if lex.has("settings", t):
         return "settings"
     if lex.has("accept", t):
@@ -88,6 +128,17 @@ def classify_button(ctx: CheckContext, text: str) -> str:
     if lex.has("close", t) or t in ("×", "✕", "✖", "x", "X"):
         return "close"
     return "other"
+
+
+_ALL_WORDS = frozenset(("all", "alle", "tout", "tous", "toutes", "todo", "todos", "todas", "tutti", "tutte", "tutto",
+                        "everything", "alles"))
+_ALL_CJK = ("すべて", "全て", "全部", "所有")
+
+
+def speaks_of_everything(text: str) -> bool:
+    """Does a label speak of everything ("Accept all and save")? Whole words: "Allow selection" does not."""
+    t = text.lower()
+    return bool(_ALL_WORDS.intersection(re.findall(r"\w+", t))) or any(w in t for w in _ALL_CJK)
 
 
 def is_consent_notice(ctx: CheckContext, overlay: Overlay) -> bool:

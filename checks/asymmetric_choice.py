@@ -15,8 +15,16 @@ factor (size, weight), an emphasis factor (fill contrast against what is behind 
 legibility (WCAG contrast) and whether ``elementFromPoint`` reaches the button. Every measured value is in the
 finding's details.
 
+The same is judged on consent pop-ups that are not cookie banners: an overlay with no field to type into that
+asks, in one click, for an optional purpose (marketing offers, personalised ads, sharing, tracking) with a "yes"
+and a "no thanks".
+
+Buttons are named by their words in the page's language (the lexicon); where the words are unknown, by the
+identifiers consent libraries put in their markup (`cc-deny`, `onetrust-reject-all-handler`).
+
 Not findings: equal-looking buttons; accept filled and reject outlined at the same size (both are buttons);
-a banner without a reject button (that is a missing-opt-out finding).
+a banner without a reject button (that is a missing-opt-out finding); a newsletter form whose faint "no thanks"
+sits under an e-mail field (typing one's address is the opt-in).
 
 ## Why it matters
 Consent is only free when refusing is as easy as accepting. The EDPB Cookie Banner Taskforce (2023) names
@@ -50,7 +58,7 @@ the same place. Outlined next to filled is acceptable when both read clearly as 
 
 from __future__ import annotations
 
-from auditor.banners import best, find_banners, understood
+from auditor.banners import best, consent_popups, find_banners, understood
 from auditor.models import PageSnapshot
 from auditor.registry import CheckContext, Hit, NotApplicable, check, quote
 
@@ -62,7 +70,8 @@ from auditor.registry import CheckContext, Hit, NotApplicable, check, quote
 def asymmetric_choice(page: PageSnapshot, ctx: CheckContext):
     th = ctx.thresholds
     judged = 0
-    for banner in understood(find_banners(page, ctx)):
+    report = find_banners(page, ctx)
+    for banner in understood(report) + consent_popups(page, ctx, report):
         accept, reject = best(banner, "accept"), best(banner, "reject")
         if accept is None or reject is None:
             continue

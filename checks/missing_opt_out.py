@@ -112,7 +112,8 @@ def _banners(page: PageSnapshot, ctx: CheckContext):
         buttons = visible_buttons(ov)
         kinds = {}
         for b in buttons:
-            kinds.setdefault(button_kind(ctx, b.text) if page.layer == 2 else classify_button(ctx, b.text), []).append(b.text)
+            kinds.setdefault(button_kind(ctx, b.text, b.ref.html) if page.layer == 2 else classify_button(ctx, b.text, b.ref.html),
+                             []).append(b.text)
         if "reject" in kinds:
             yield None, idx
             continue

@@ -41,6 +41,7 @@ RESOLVE_JS = r"""
     let root = document, el = null;
     for (const part of sel.split(' >> ')) {
       const scope = el ? el.shadowRoot : root;
+      if (!scope && el) return el;  // inside a closed shadow root the page cannot open: its host carries the annotation
       if (!scope) return null;
       el = scope.querySelector(part);
       if (!el) return null;
@@ -113,7 +114,12 @@ class PageOutcome:
 
 
 def fixture_pages(kind: str = "all") -> list[Path]:
+    """Annotated pages: ``all`` (checks and the demo shop, strict in the test suite), ``checks``, ``site``, or
+    ``blind`` (fixtures/blind/: measured by `make bench`, never tuned against, not part of ``all``)."""
     pages = []
+    if kind == "blind":
+        return sorted(p for p in (FIXTURES / "blind").glob("**/*.html")
+                      if ".frame." not in p.name and "node_modules" not in p.parts)
     if kind in ("all", "checks"):
         pages += sorted(p for p in (FIXTURES / "checks").glob("*/*.html") if ".frame." not in p.name)
     if kind in ("all", "site"):

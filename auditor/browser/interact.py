@@ -91,7 +91,7 @@ async def element_handle(page, snapshot: PageSnapshot, ref):
 async def click(page, snapshot: PageSnapshot, button: BannerButton) -> bool:
     el = await element_handle(page, snapshot, button.ref)
     if el is None:
-        return False
+        return await _click_at(page, button.ref)
     try:
         await el.click(timeout=5000)
         return True
@@ -101,6 +101,20 @@ async def click(page, snapshot: PageSnapshot, button: BannerButton) -> bool:
             return True
         except Exception:
             return False
+
+
+async def _click_at(page, ref) -> bool:
+    """A click where a person would click: the centre of the element's box. For elements no selector reaches
+    (inside a closed shadow root), whose box the collector measured from the inside."""
+    box = ref.box if ref is not None else None
+    if box is None or box.width <= 0 or box.height <= 0:
+        return False
+    try:
+        sx, sy = await page.evaluate("() => [window.scrollX, window.scrollY]")
+        await page.mouse.click(box.x + box.width / 2 - sx, box.y + box.height / 2 - sy)
+        return True
+    except Exception:
+        return False
 
 
 #: button kinds that make a banner ask for a choice (after a reload: the banner came back)

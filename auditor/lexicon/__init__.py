@@ -279,6 +279,14 @@ class Lexicon:
         return tuple(sorted({lang for items in self.terms.values() for lang, _ in items}))
 
 
+@functools.lru_cache(maxsize=1)
+def markup_tokens() -> dict[str, frozenset[str]]:
+    """Identifier words consent libraries use in their buttons' markup (``markup.json``): category -> tokens.
+    Language-independent; a fallback for a button whose visible words the lexicon does not know."""
+    data = json.loads((resources.files("auditor.lexicon") / "markup.json").read_text(encoding="utf-8"))
+    return {cat: frozenset(t.lower() for t in terms) for cat, terms in data["categories"].items()}
+
+
 def data_dir() -> Path:
     return Path(str(resources.files("auditor.lexicon") / "data"))
 

@@ -5,7 +5,9 @@
    and the medians and their ratio are printed (target: ratio at most 1.5).
 2. The collector's in-page time on generated pages of 1,000, 10,000 and 100,000 elements (target: at most
    250 ms at 10,000 elements, growing about linearly).
-3. Precision and recall of every check over the annotated fixtures (the harness of the test suite).
+3. Precision and recall of every check over the annotated fixtures (the harness of the test suite), and (3b)
+   over the blind set in fixtures/blind/, pages written by someone who never read the detector: measured
+   here, never tuned against (see fixtures/blind/README.md).
 4. Whole-process time of `auditor flow FILE` for every fixture flow against a plain Playwright script doing the
    same steps with no audit (target: ratio at most 1.5).
 5. Discovery per site: whole-process time of `auditor discover HOME --no-walk` (find both journeys, write the
@@ -250,13 +252,13 @@ def bench_collector(sizes: list[int], runs: int) -> dict:
     return {"sizes": rows, "growth_100k_over_1k": growth}
 
 
-def bench_accuracy(origin: str) -> dict:
+def bench_accuracy(origin: str, kind: str = "all") -> dict:
     from harness import fixture_pages, precision_recall, scan_fixtures
 
     from auditor.registry import discover
 
     t = time.perf_counter()
-    outcomes = scan_fixtures(fixture_pages(), origin)
+    outcomes = scan_fixtures(fixture_pages(kind), origin)
     elapsed = time.perf_counter() - t
     out = {"pages": len(outcomes), "seconds": round(elapsed, 1), "checks": {}}
     for spec in discover():
@@ -302,7 +304,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--pages", type=int, default=12)
     ap.add_argument("--skip", action="append", default=[],
-                    choices=["scan", "collector", "accuracy", "flows", "discovery"])
+                    choices=["scan", "collector", "accuracy", "blind", "flows", "discovery"])
     ap.add_argument("--no-interact", action="store_true",
                     help="time scans with --no-interact (first layer only: no settings layer, no refusal)")
     args = ap.parse_args()
@@ -315,6 +317,10 @@ def main() -> int:
         if "accuracy" not in args.skip:
             print("3. precision and recall per check over the annotated fixtures", flush=True)
             results["accuracy"] = bench_accuracy(origin)
+        if "blind" not in args.skip:
+            print("3b. precision and recall per check over the blind set (fixtures/blind/: never tuned against)",
+                  flush=True)
+            results["blind"] = bench_accuracy(origin, "blind")
         if "flows" not in args.skip:
             print(f"4. auditor flow vs the same steps in a plain Playwright script (median of {args.rounds})",
                   flush=True)

@@ -123,31 +123,51 @@ def _language_files():
     return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(data_dir().glob("*.json"))}
 
 
-def test_every_language_file_has_every_category():
+#: the languages the lexicon covers: the 24 official EU languages and ten more (issue 10)
+EU_LANGUAGES = ("bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu", "it", "lt", "lv", "mt",
+                "nl", "pl", "pt", "ro", "sk", "sl", "sv")
+MORE_LANGUAGES = ("ko", "tr", "ar", "hi", "ru", "uk", "zh", "zh-Hant", "ja", "th", "vi", "id")
+LANGUAGES = tuple(sorted(set(EU_LANGUAGES + MORE_LANGUAGES)))
+
+
+def test_every_language_has_a_file_with_every_category():
     from auditor.lexicon import CATEGORIES
     files = _language_files()
-    assert len(files) == 9
+    assert set(LANGUAGES) <= set(files), sorted(set(LANGUAGES) - set(files))
     for lang, data in files.items():
         assert data["language"] == lang
-        assert set(CATEGORIES) <= set(data["categories"]), lang
-        for cat in DISCOVERY:
+        assert data.get("name") and data.get("source"), lang
+        assert set(CATEGORIES) <= set(data["categories"]), (lang, sorted(set(CATEGORIES) - set(data["categories"])))
+        for cat in DISCOVERY + ("accept", "reject", "settings", "cookie_notice", "cookie_word", "marketing"):
             assert data["categories"][cat], (lang, cat)
 
 
-@pytest.mark.parametrize("lang", ["en", "zh", "de", "fr", "es", "it", "nl", "pt", "ja"])
-def test_discovery_terms_follow_the_file_rules(lang):
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_terms_follow_the_file_rules(lang):
+    """Every term of every category: lower case, NFKC, single spaces, ``*`` only at the ends and never in a
+    substring script (Chinese, Japanese, Korean, Thai), both apostrophes, no duplicates after normalisation."""
     import unicodedata
 
-    from auditor.lexicon import _CJK, normalise
+    from auditor.lexicon import SUBSTRING_SCRIPT, normalise
     data = _language_files()[lang]
-    for cat in DISCOVERY:
-        terms = data["categories"][cat]
+    for cat, terms in data["categories"].items():
         normalised = [normalise(t) for t in terms]
-        assert len(set(normalised)) == len(normalised), (cat, "duplicate after normalisation")
+        dupes = sorted({n for n in normalised if normalised.count(n) > 1})
+        assert not dupes, (cat, "duplicate after normalisation", dupes)
         for t in terms:
-            assert t == t.lower() == unicodedata.normalize("NFKC", t) == " ".join(t.split()), t
-            assert "*" not in t.strip("*") and not (_CJK.search(t) and "*" in t), t
+            assert t == t.lower() == unicodedata.normalize("NFKC", t) == " ".join(t.split()), (cat, t)
+            assert "*" not in t.strip("*") and not (SUBSTRING_SCRIPT.search(t) and "*" in t), (cat, t)
+            assert t.strip("*"), (cat, t)
             if "'" in t:
-                assert t.replace("'", "’") in terms, t
+                assert t.replace("'", "’") in terms, (cat, t)
             if "’" in t:
-                assert t.replace("’", "'") in terms, t
+                assert t.replace("’", "'") in terms, (cat, t)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_reject_never_reads_as_accept(lang):
+    """Every reject term, read as a button label, is a refusal: "accept only necessary" wins over "accept"."""
+    from auditor.consent import classify_button
+    data = _language_files()[lang]
+    wrong = [t for t in data["categories"]["reject"] if classify_button(CTX, t.strip("*")) != "reject"]
+    assert not wrong, wrong
