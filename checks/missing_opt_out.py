@@ -19,7 +19,8 @@ necessary cookies are used ("No tracking here" is not an announcement of trackin
 you agree to our Terms" (nothing optional); "By signing up you agree to the newsletter terms" under a form that
 only asks for an email (asking for the newsletter is the opt-in); a service's own contract or fee ("the
 Subscription Agreement", "an annual fee of 45 €"): a paid subscription counts only with a price and two
-subscription words ("1,99 € monatlich", "kostenpflichtig"). A statement is refusable when an unticked opt-in
+subscription words ("1,99 € monatlich", "kostenpflichtig"), and not the renewal terms of a subscription the button
+itself starts ("By clicking Start subscription you agree that it renews at 99 kr a month"). A statement is refusable when an unticked opt-in
 or an opt-out control for the same purpose sits in the same form or nearby; a box that is already ticked is
 not a way to refuse (and is a prechecked-consent finding of its own).
 
@@ -192,6 +193,8 @@ def _assumed_purpose(page: PageSnapshot, ctx: CheckContext, t) -> tuple[str, str
             continue
         if cat == "subscription" and not (mentions_price(t.text) and len(set(lex.find(cat, t.text))) >= 2):
             continue
+        if cat == "subscription" and t.action is not None and lex.has("subscription", t.action.text):
+            continue  # the button itself starts the subscription ("Start membership"): its terms are not an extra
         if cat == "paid_addon" and not mentions_price(t.text):
             continue  # an extra assumed to be bought names its price; "shipping insurance included" does not
         return cat, term

@@ -14,21 +14,31 @@ import subprocess
 import sys
 from pathlib import Path
 
-LIBS = Path(__file__).resolve().parents[1] / "fixtures" / "libs"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+LIBS = FIXTURES / "libs"
 MODULES = LIBS / "node_modules"
 STAMP = MODULES / ".consent-auditor-installed"
 #: files the fixture pages load; the tests check they exist
 REQUIRED = ("vanilla-cookieconsent/dist/cookieconsent.umd.js", "vanilla-cookieconsent/dist/cookieconsent.css",
             "klaro/dist/klaro.js")
+#: every folder with a package-lock.json whose libraries fixture pages load: the tested fixtures' and the blind
+#: set's (fixtures/blind/README.md)
+LIB_DIRS = (LIBS, FIXTURES / "blind" / "banners" / "libs")
 
 
-def lock_digest() -> str:
-    return hashlib.sha256((LIBS / "package-lock.json").read_bytes()).hexdigest()
+def lock_digest(folder: Path = LIBS) -> str:
+    return hashlib.sha256((folder / "package-lock.json").read_bytes()).hexdigest()
 
 
-def installed() -> bool:
-    return (STAMP.is_file() and STAMP.read_text().strip() == lock_digest()
-            and all((MODULES / f).is_file() for f in REQUIRED))
+def _stamp(folder: Path) -> Path:
+    return folder / "node_modules" / ".consent-auditor-installed"
+
+
+def installed(folder: Path = LIBS) -> bool:
+    stamp = _stamp(folder)
+    if not (stamp.is_file() and stamp.read_text().strip() == lock_digest(folder)):
+        return False
+    return folder != LIBS or all((MODULES / f).is_file() for f in REQUIRED)
 
 
 def _npm() -> str | None:
@@ -42,21 +52,30 @@ def _npm() -> str | None:
 
 
 def main() -> int:
-    if installed():
-        return 0
+    for folder in LIB_DIRS:
+        if not (folder / "package-lock.json").is_file() or installed(folder):
+            continue
+        code = _install(folder)
+        if code:
+            return code
+    return 0
+
+
+def _install(folder: Path) -> int:
     npm = _npm()
     if not npm:
         print("error: npm not found; install Node.js and npm (Debian: apt-get install npm) and run make setup again",
               file=sys.stderr)
         return 2
-    print("consent libraries: npm ci in fixtures/libs", flush=True)
-    proc = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], cwd=LIBS,
+    where = folder.relative_to(FIXTURES.parent)
+    print(f"consent libraries: npm ci in {where}", flush=True)
+    proc = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], cwd=folder,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if proc.returncode != 0:
         lines = [ln for ln in proc.stderr.splitlines() if "Unknown user config" not in ln]
-        print("error: npm ci in fixtures/libs failed: " + " | ".join(lines[-3:]), file=sys.stderr)
+        print(f"error: npm ci in {where} failed: " + " | ".join(lines[-3:]), file=sys.stderr)
         return 2
-    STAMP.write_text(lock_digest() + "\n")
+    _stamp(folder).write_text(lock_digest(folder) + "\n")
     return 0
 
 

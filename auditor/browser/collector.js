@@ -929,9 +929,17 @@ function collect(opts) {
       }
       const st = getComputedStyle(carrier);
       // inside a content-visibility:hidden box the text has no boxes of its own, but its box holds the place
-      const skipper = contentSkipped(b);
-      const contentHidden = !!skipper && isRendered(skipper);
-      const rendered = contentHidden || (isRendered(carrier, st) && isRendered(b));
+      let rendered = isRendered(carrier, st) && isRendered(b);
+      let contentHidden = false;
+      try {
+        // checkVisibility() is false inside a content-visibility:hidden ancestor (or with no box at all): only
+        // then are the ancestors looked up
+        if (b.checkVisibility && !b.checkVisibility()) {
+          const skipper = contentSkipped(b);
+          contentHidden = !!skipper && isRendered(skipper);
+        }
+      } catch (e) { contentHidden = false; }
+      if (contentHidden) rendered = true;
       const tRect = textRectOf(b);
       const clip = rendered ? clipFacts(b, tRect) : { fraction: 0, offscreen: false };
       const bg = effectiveBackground(carrier);
@@ -966,7 +974,7 @@ function collect(opts) {
       }
       // words drawn by ::before/::after instead (font-size 0 on the text, other words on screen)
       let generated = '';
-      try {
+      if ((parseFloat(st.fontSize) || 0) < 1) try {  // only asked of text set at font-size 0
         for (const pe of ['::before', '::after']) {
           const ps = getComputedStyle(b, pe);
           const c = ps.content;
