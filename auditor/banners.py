@@ -38,8 +38,11 @@ def button_kind(ctx: CheckContext, text: str, html: str = "") -> str:
     """accept | reject | settings | save | acknowledge | close | other (``html``: its markup, the fallback for
     words the lexicon does not know)."""
     kind = classify_button(ctx, text, html)
-    if kind in ("other", "settings", "accept") and ctx.lexicon.has("save", text) and not speaks_of_everything(text):
-        return "save"  # "Save", "Accept selected", "Auswahl erlauben": stores the choices as they stand
+    if (kind in ("other", "settings", "accept", "acknowledge", "close") and ctx.lexicon.has("save", text)
+            and not speaks_of_everything(text)):
+        # "Save", "Accept selected", "Auswahl erlauben", "Save and close", "내 선택 확인": stores the choices as
+        # they stand
+        return "save"
     return kind
 
 

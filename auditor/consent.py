@@ -34,9 +34,12 @@ def purpose_of(ctx: CheckContext, text: str, purposes=PURPOSES) -> tuple[str, st
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=\S)|(?<=[。！？；])")
 
 
-_MONEY = re.compile(
-    r"(?:[$€£¥￥₹]|\b(?:usd|eur|gbp|chf|cny|rmb|jpy|inr|brl)\b|r\$)\s?\d"
-    r"|\d(?:[.,]\d+)?\s?(?:[$€£¥￥₹元円]|\b(?:usd|eur|gbp|chf|kr|brl|euro|euros|dollars?)\b)", re.IGNORECASE)
+#: currency signs and ISO codes written before or after an amount, in the lexicon's languages
+_CURRENCY_BEFORE = r"[$€£¥￥₹₺₽₩฿₫₴]|\b(?:usd|eur|gbp|chf|cny|rmb|jpy|inr|brl|try|tl|rp|sar|aed|rs)\b|r\$"
+_CURRENCY_AFTER = (r"[$€£¥￥₹元円₺₽₩฿₫₴원]|\b(?:usd|eur|gbp|chf|kr|brl|euro|euros|dollars?|tl|try|zł|zl|pln|kč|czk|"
+                   r"sek|dkk|nok|ft|huf|lei|ron|лв|bgn|руб|₽|rub|грн|uah|krw|thb|vnd|đ|idr|rp|inr|rs|sar|aed|kn|eurot?)"
+                   r"(?!\w)|ريال|درهم|جنيه|रुपये|บาท")
+_MONEY = re.compile(rf"(?:{_CURRENCY_BEFORE})\s?\d|\d(?:[.,]\d+)?\s?(?:{_CURRENCY_AFTER})", re.IGNORECASE)
 
 
 def mentions_price(text: str) -> bool:

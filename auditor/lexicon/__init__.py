@@ -92,9 +92,14 @@ def _term_pattern(term: str, js: bool) -> str:
     if _CJK.search(core):
         return body
     # a boundary is only asked for at an edge that is itself a letter or digit ("/month", "10% off", "×")
-    head = rf"(?<!{letter})" if not suffix and core[0].isalnum() else ""
-    tail = rf"(?!{letter})" if not prefix and core[-1].isalnum() else ""
+    head = rf"(?<!{letter})" if not suffix and _wordlike(core[0]) else ""
+    tail = rf"(?!{letter})" if not prefix and _wordlike(core[-1]) else ""
     return head + body + tail
+
+
+def _wordlike(ch: str) -> bool:
+    """A letter, digit or a combining mark that belongs to a word (a Devanagari vowel sign ends "करें")."""
+    return ch.isalnum() or unicodedata.category(ch) in ("Mn", "Mc", "Me")
 
 
 def _index_words(t: str) -> list[str] | None:
