@@ -39,7 +39,7 @@ def button_kind(ctx: CheckContext, text: str, html: str = "") -> str:
     words the lexicon does not know)."""
     kind = classify_button(ctx, text, html)
     if (kind in ("other", "settings", "accept", "acknowledge", "close") and ctx.lexicon.has("save", text)
-            and not speaks_of_everything(text)):
+            and not speaks_of_everything(ctx, text)):
         # "Save", "Accept selected", "Auswahl erlauben", "Save and close", "내 선택 확인": stores the choices as
         # they stand
         return "save"

@@ -120,12 +120,14 @@ def classify_button(ctx: CheckContext, text: str, html: str = "") -> str:
 def _kind_by_words(lex, t: str) -> str:
     if lex.has("reject", t):
         return "reject"
-    if lex.has("necessary", t) and (lex.has("accept", t) or lex.has("save", t)) and not speaks_of_everything(t):
+    if lex.has("necessary", t) and (lex.has("accept", t) or lex.has("save", t)) and not lex.has("everything", t):
         return "reject"  # "Accept necessary cookies", "Nur essenzielle speichern": consent to nothing optional
     if lex.has("settings", t):
         return "settings"
     if lex.has("accept", t):
         return "accept"
+    if _is_affirmative(lex, t):
+        return "accept"  # a bare "Ja" / "Yes" / "Evet" button: only as the whole label (Finnish "ja" is "and")
     if lex.has("acknowledge", t):
         return "acknowledge"
     if lex.has("close", t) or t in ("×", "✕", "✖", "x", "X"):
@@ -133,15 +135,16 @@ def _kind_by_words(lex, t: str) -> str:
     return "other"
 
 
-_ALL_WORDS = frozenset(("all", "alle", "tout", "tous", "toutes", "todo", "todos", "todas", "tutti", "tutte", "tutto",
-                        "everything", "alles"))
-_ALL_CJK = ("すべて", "全て", "全部", "所有")
+def _is_affirmative(lex, t: str) -> bool:
+    n = normalise(t).strip(" !.,")
+    term = lex.first("affirmative", n)
+    return bool(term) and term.strip(" ,") == n
 
 
-def speaks_of_everything(text: str) -> bool:
-    """Does a label speak of everything ("Accept all and save")? Whole words: "Allow selection" does not."""
-    t = text.lower()
-    return bool(_ALL_WORDS.intersection(re.findall(r"\w+", t))) or any(w in t for w in _ALL_CJK)
+def speaks_of_everything(ctx: CheckContext, text: str) -> bool:
+    """Does a label speak of everything ("Accept all and save", "Tümünü kabul et")? The lexicon's
+    ``everything`` words, whole words: "Allow selection" does not."""
+    return ctx.lexicon.has("everything", text)
 
 
 def is_consent_notice(ctx: CheckContext, overlay: Overlay) -> bool:

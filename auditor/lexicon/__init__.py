@@ -21,7 +21,7 @@ CATEGORIES = (
     "decline_addon", "close", "newsletter_popup", "binding", "affirmative",
     "cookie_word", "negation", "save", "legitimate_interest", "age_gate", "signin", "final_submit",
     "order_total", "subtotal", "fee", "shipping", "tax_or_discount",
-    "signup", "add_to_cart", "cart", "checkout", "next_step", "keep_shopping",
+    "signup", "add_to_cart", "cart", "checkout", "next_step", "keep_shopping", "everything",
 )
 # categories whose words make a block of text worth measuring in the browser
 TEXT_CANDIDATE_CATEGORIES = ("agreement", "assumption", "marketing", "sharing", "advertising", "tracking",
