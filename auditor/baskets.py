@@ -39,12 +39,13 @@ class Basket:
 
 
 #: a tax or period word that only qualifies a total ("Total (inc. VAT)", "合計（税込）", "Totaal per maand")
-_TOTAL_NOTE = re.compile(r"vat|tax|mwst|ust|iva|tva|btw|gst|税|per |pro |par |al |/|month|maand|monat|mois|mes|月",
-                         re.I)
+_TOTAL_NOTE = re.compile(r"vat|tax|mwst|ust|iva|tva|btw|gst|税|per |pro |par |al |/|month|maand|monat|mois|mes|月"
+                         r"|moms|alv|kaibemaks|km|pvn|pvm|afa|dph|ddv|pdv|kdv|φπα|ндс|пдв|ддс|ppn|thue|부가세|ภาษี"
+                         r"|ضريبة|जीएसटी", re.I)
 
 
-_QUALIFIER = re.compile(r"[(（\[:/]|(incl|inc|including|inkl|with|ttc|per|pro|par|al|a |税込|含)",
-                        re.I)
+_QUALIFIER = re.compile(r"[(（\[:/]|(incl|inc|including|inkl|with|ttc|per|pro|par|al|a |税込|含|sis|sh |ar |su |koos"
+                        r"|cu |z |s |vc |dahil|με |с |з |مع|सहित|포함|รวม|bao gom|termasuk)", re.I)
 
 
 def line_kind(ctx: CheckContext, label: str) -> str:
