@@ -64,6 +64,12 @@ def line_kind(ctx: CheckContext, label: str) -> str:
     addon = lex.spans("paid_addon", label)
     if taxes and addon and addon[0][0] < taxes[0][0]:
         return "item"  # "Round up for the Arts Fund (tax-deductible donation)": named first as an extra
+    if taxes:
+        # "Convenience fees (base amount + GST)", "Service fee incl. VAT": a charge named first, its tax only
+        # breaks it down
+        charge = min(((sp[0][0], kind) for kind in ("shipping", "fee") if (sp := lex.spans(kind, label))), default=None)
+        if charge is not None and charge[0] < taxes[0][0]:
+            return charge[1]
     # order matters: "Subtotal" is not the total; "Delivery fee" is delivery; "Service fee" is a fee
     for kind in ("subtotal", "tax_or_discount", "shipping", "fee", "order_total"):
         if lex.has(kind, label):

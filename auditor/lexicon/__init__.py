@@ -37,24 +37,11 @@ _MARKS = re.compile(r"[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u0640]")
 _WS = re.compile(r"\s+")
 
 
-def _combining_marks() -> str:
-    """The combining marks that stay (Devanagari vowel signs, viramas, ...), as a character class body: they
-    are part of a word, so a word boundary never falls before one. The alphabets and abugidas up to U+1FFF
-    are enough: CJK text is matched as substrings."""
-    out, start, prev = [], None, None
-    for cp in range(0x0370, 0x2000):
-        if unicodedata.category(chr(cp)) in ("Mn", "Mc", "Me") and not _MARKS.match(chr(cp)):
-            if start is None:
-                start = cp
-            prev = cp
-            continue
-        if start is not None:
-            out.append(f"\\u{start:04x}" + (f"-\\u{prev:04x}" if prev != start else ""))
-            start = None
-    return "".join(out)
-
-
-_MARK_CLASS = _combining_marks()
+#: the blocks of scripts whose combining marks (vowel signs, viramas) are part of a word: Hebrew, the Indic
+#: scripts (Devanagari to Malayalam), Sinhala, Thai, Lao, Tibetan, Myanmar, Khmer. Letters of those blocks are
+#: letters anyway; the class only adds their marks, so a word boundary never falls before one.
+_MARK_BLOCKS = "\u0591-\u05c7\u0900-\u0dff\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff"
+_MARK_CLASS = _MARK_BLOCKS
 #: a letter or digit of a word (Python): letters, digits and the combining marks that belong to them
 _LETTER = rf"(?:[^\W_]|[{_MARK_CLASS}])"
 _WORD = re.compile(rf"{_LETTER}+")
@@ -129,32 +116,31 @@ class _CategoryIndex:
     all categories, at every start): words index the candidate terms, then each candidate's own small regex
     (compiled on first use) confirms it with exact boundaries."""
 
-    def __init__(self, terms):
+    def __init__(self, normalised):
+        """``normalised``: the category's terms, already normalised (their regexes are built on first use)."""
         self.first: dict[str, list] = {}
         self.wild: list = []  # first word with a leading "*": checked against every word
         self.wild_by_head: dict[str, list] = {}  # first word "abc*": looked up by its first two letters
-        self.cjk: list = []  # Chinese and Japanese terms: substrings, looked for only in text with such script
+        self.cjk: list = []  # substring-script terms: looked for only in text with such script
         self.symbols: list = []
         seen: set[str] = set()
         self._rx: dict[str, re.Pattern] = {}
-        for term in terms:
-            pat = _term_pattern(term, js=False)
-            if not pat or pat in seen:
+        for t in normalised:
+            if t in seen or not t.strip("*"):
                 continue
-            t = normalise(term)
-            seen.add(pat)
+            seen.add(t)
             if _CJK.search(t):
-                self.cjk.append((t.strip("*"), pat))
+                self.cjk.append((t.strip("*"), t))
                 continue
             words = _index_words(t)
             if not words:
-                self.symbols.append((t.strip("*"), pat))  # no letters at all ("×"): a plain substring
+                self.symbols.append((t.strip("*"), t))  # no letters at all ("×"): a plain substring
             elif "*" in words[0] and not words[0].startswith("*") and len(words[0]) >= 3:
-                self.wild_by_head.setdefault(words[0][:2], []).append((words, pat))
+                self.wild_by_head.setdefault(words[0][:2], []).append((words, t))
             elif "*" in words[0]:
-                self.wild.append((words, pat))
+                self.wild.append((words, t))
             else:
-                self.first.setdefault(words[0], []).append((words[1:], pat))
+                self.first.setdefault(words[0], []).append((words[1:], t))
 
     def _candidates(self, n: str, words: tuple[str, ...], cjk: bool) -> set[str]:
         found = set()
@@ -170,10 +156,10 @@ class _CategoryIndex:
                     found.add(pat)
         return found
 
-    def _regex(self, pat: str) -> re.Pattern:
-        rx = self._rx.get(pat)
+    def _regex(self, term: str) -> re.Pattern:
+        rx = self._rx.get(term)
         if rx is None:
-            rx = self._rx[pat] = re.compile(pat, re.IGNORECASE)
+            rx = self._rx[term] = re.compile(_term_pattern(term, js=False), re.IGNORECASE)
         return rx
 
     def matches(self, n: str, words: tuple[str, ...], cjk: bool) -> list[tuple[int, int, str]]:
@@ -208,8 +194,14 @@ class Lexicon:
     terms: dict  # category -> tuple of (language, term)
 
     @functools.cached_property
+    def _normalised(self) -> dict[str, str]:
+        """Every term, normalised once (the index, the collector's matcher and language detection share it)."""
+        return {term: normalise(term) for items in self.terms.values() for _, term in items}
+
+    @functools.cached_property
     def _index(self) -> dict[str, _CategoryIndex]:
-        return {cat: _CategoryIndex(term for _, term in self.terms.get(cat, ())) for cat in CATEGORIES}
+        n = self._normalised
+        return {cat: _CategoryIndex(n[term] for _, term in self.terms.get(cat, ())) for cat in CATEGORIES}
 
     def _matches(self, category: str, text: str) -> tuple[tuple[int, int, str], ...]:
         if not text or category not in self._index:
@@ -246,7 +238,7 @@ class Lexicon:
         cjk: set = set()
         for cat in categories:
             for _, term in self.terms.get(cat, ()):
-                t = normalise(term)
+                t = self._normalised[term]
                 if _CJK.search(t):
                     cjk.add(t.strip("*"))
                     continue
@@ -266,7 +258,7 @@ class Lexicon:
         words: dict[str, set[str]] = {}
         for items in self.terms.values():
             for lang, term in items:
-                words.setdefault(lang, set()).update(w.strip("*") for w in _WORD.findall(normalise(term)) if len(w) > 2)
+                words.setdefault(lang, set()).update(w for w in _WORD.findall(self._normalised[term]) if len(w) > 2)
         # a word several languages share ("cookies", "online") tells nothing about which one a page is in
         seen: dict[str, int] = {}
         for ws in words.values():

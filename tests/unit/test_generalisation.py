@@ -209,3 +209,18 @@ def test_hidden_text_reasons(facts, reason):
 
 def test_readable_text_through_a_light_fade_passes():
     assert not run("hidden-agreement-text", page(texts=[text(AGREE, opacity=0.9)])).findings
+
+
+# --------------------------------------------------------------------------- basket rows in more languages
+
+@pytest.mark.parametrize("label, kind", [
+    ("Convenience fees Base amount + GST", "fee"),  # a charge named first; its tax only breaks it down
+    ("Service fee incl. VAT", "fee"),
+    ("Total VAT", "tax_or_discount"),
+    ("Totalt inkl. moms", "order_total"),
+    ("Yhteensä (sis. ALV)", "order_total"),
+    ("Toplam (KDV dahil)", "order_total"),
+])
+def test_basket_rows(label, kind):
+    from auditor.baskets import line_kind
+    assert line_kind(CTX, label) == kind
