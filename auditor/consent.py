@@ -124,6 +124,8 @@ def _kind_by_words(lex, t: str) -> str:
         return "reject"  # "Accept necessary cookies", "Nur essenzielle speichern": consent to nothing optional
     if lex.has("settings", t):
         return "settings"
+    if lex.has("final_submit", t):
+        return "other"  # "確認送出訂單", "Confirm and pay": a purchase, never a consent button
     if lex.has("accept", t):
         return "accept"
     if _is_affirmative(lex, t):
@@ -158,6 +160,10 @@ def is_consent_notice(ctx: CheckContext, overlay: Overlay) -> bool:
     # an e-mail sign-up popup ("10% off your first order ... marketing emails ... privacy policy") is not a
     # consent banner unless it speaks of cookies or similar technologies itself
     if overlay.inputs and lex.has("newsletter_popup", text) and not lex.has("cookie_word", text):
+        return False
+    # a sticky order summary ("Total 78,70 zł ... by placing your order you accept the privacy policy") is
+    # not a consent banner unless it speaks of cookies itself
+    if not lex.has("cookie_word", text) and lex.has("order_total", text) and mentions_price(text):
         return False
     return True
 

@@ -189,8 +189,8 @@ def _assumed_purpose(page: PageSnapshot, ctx: CheckContext, t) -> tuple[str, str
         term = lex.first(cat, t.text)
         if not term:
             continue
-        if cat == "marketing" and _newsletter_form(page, t):
-            continue
+        if cat in ("marketing", "advertising") and _newsletter_form(page, t):
+            continue  # "...you agree to receive advertising e-mails" under an e-mail sign-up: that is the opt-in
         if cat == "subscription" and not (mentions_price(t.text) and len(set(lex.find(cat, t.text))) >= 2):
             continue
         if cat == "subscription" and t.action is not None and lex.has("subscription", t.action.text):

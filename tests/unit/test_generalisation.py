@@ -52,6 +52,9 @@ def test_arabic_short_vowels_and_turkish_capitals_are_folded():
     ("Accept all cookies", "accept"),
     ("Personalize", "settings"),  # tarteaucitron's settings button
     ("Personalise my choices", "settings"),
+    ("Elvetem", "reject"),  # Hungarian "I discard"
+    ("確認送出訂單", "other"),  # a purchase button is never a consent button, though it starts with "confirm"
+    ("Confirm and pay", "other"),
 ])
 def test_button_words(label, kind):
     assert classify_button(CTX, label) == kind
@@ -224,3 +227,17 @@ def test_readable_text_through_a_light_fade_passes():
 def test_basket_rows(label, kind):
     from auditor.baskets import line_kind
     assert line_kind(CTX, label) == kind
+
+
+@pytest.mark.parametrize("label, marketing", [
+    ("Versandbestätigung und Lieferstatus per SMS senden", False),  # a channel is not a purpose
+    ("Skicka leveransavisering via sms", False),
+    ("Suivi de livraison par SMS", False),
+    ("Send me order updates on WhatsApp", False),
+    ("Angebote und Rabattaktionen per SMS erhalten", True),
+    ("Recevoir nos offres promotionnelles par SMS", True),
+])
+def test_a_message_channel_alone_is_no_marketing_purpose(label, marketing):
+    from auditor.consent import purpose_of
+    found = purpose_of(CTX, label)
+    assert (found is not None and found[0] == "marketing") is marketing, found
