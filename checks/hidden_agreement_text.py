@@ -4,9 +4,12 @@
 Text that binds the user (an agreement to terms, a consent, a data-sharing clause, "by clicking ... you
 agree") shown in a way a person is unlikely to notice or read: a tiny font; very low contrast against the
 colour actually behind it (WCAG contrast formula, ancestors' backgrounds composited); small text with low
-contrast; near-zero opacity through its ancestors; clipped away by an `overflow: hidden` box or placed
-off-screen; folded inside a closed `<details>` or a collapsed accordion while still binding; or placed far
-from the button it governs. Small but readable footer text and legal text at ordinary size and contrast are
+contrast (colours as the browser resolves them, `oklch()`, `lab()`, `color-mix()` and relative colours
+included, faded by the opacity of its ancestors); near-zero opacity through its ancestors; clipped away by an
+`overflow: hidden` box, the legacy `clip` or a `clip-path` shape, or placed off-screen (`text-indent`,
+negative margins, transforms); set at `font-size: 0` while `::before`/`::after` draw other words; laid out
+but never painted (`content-visibility: hidden`); folded inside a closed `<details>` or a collapsed accordion
+while still binding; or placed far from the button it governs. Small but readable footer text and legal text at ordinary size and contrast are
 not findings. Text whose real background cannot be known (an image behind it) is reported for review only.
 
 ## Why it matters
