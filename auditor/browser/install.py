@@ -3,8 +3,9 @@
 1. A browser the auditor can find already (AUDITOR_BROWSER, Playwright's own, a system Chromium): done.
 2. Otherwise ``playwright install chromium`` where downloads work.
 3. Otherwise, as root on Debian/Ubuntu, ``apt-get install chromium``.
-Fonts: screenshots are evidence, so Chinese and Japanese text must render; as root on Debian/Ubuntu this
-installs ``fonts-noto-cjk`` when ``fc-list`` knows no Chinese font.
+Fonts: screenshots are evidence, so text in every lexicon language must render; as root on Debian/Ubuntu this
+installs ``fonts-noto-cjk`` when ``fc-list`` knows no Chinese font, and ``fonts-noto-core`` (Devanagari, Thai,
+Arabic, Hebrew, ...) when it knows no Hindi or Thai one.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from auditor.errors import BrowserNotFound
 
 APT_BROWSER = ["chromium"]
 APT_FONTS = ["fonts-noto-cjk", "fonts-liberation", "fonts-dejavu-core"]
+#: the scripts of the other lexicon languages (Devanagari, Thai, Arabic, Hebrew, Greek, ...): Noto's core set
+APT_SCRIPT_FONTS = ["fonts-noto-core"]
+#: fontconfig languages whose text must render in screenshots (evidence), beside Chinese and Japanese
+SCRIPT_LANGS = ("hi", "th")
 
 
 def _say(msg: str) -> None:
@@ -46,11 +51,15 @@ def _apt(packages: list[str]) -> bool:
                           env=env).returncode == 0
 
 
-def _cjk_fonts() -> bool:
+def _fonts_for(lang: str) -> bool:
     if not shutil.which("fc-list"):
         return False
-    out = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
+    out = subprocess.run(["fc-list", f":lang={lang}"], capture_output=True, text=True).stdout
     return bool(out.strip())
+
+
+def _cjk_fonts() -> bool:
+    return _fonts_for("zh")
 
 
 def main() -> int:
@@ -76,6 +85,10 @@ def main() -> int:
         if not _apt(APT_FONTS):
             _say("warning: no Chinese/Japanese font found; CJK text in screenshots will show as boxes "
                  "(install fonts-noto-cjk)")
+    missing = [lang for lang in SCRIPT_LANGS if not _fonts_for(lang)]
+    if missing and not _apt(APT_SCRIPT_FONTS):
+        _say(f"warning: no font for {', '.join(missing)}; that text in screenshots will show as boxes "
+             "(install fonts-noto-core)")
     return 0
 
 
