@@ -92,7 +92,7 @@ def markup_kind(html: str) -> str:
     if words & tokens["reject"]:
         return "reject"
     if words & tokens["accept"]:
-        return "reject" if words & tokens["necessary"] and not words & {"all"} else "accept"
+        return "reject" if words & tokens["necessary"] and not words & tokens["everything"] else "accept"
     if words & tokens["settings"]:
         return "settings"
     if words & tokens["acknowledge"]:

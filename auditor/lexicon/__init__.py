@@ -40,8 +40,7 @@ _WS = re.compile(r"\s+")
 #: the blocks of scripts whose combining marks (vowel signs, viramas) are part of a word: Hebrew, the Indic
 #: scripts (Devanagari to Malayalam), Sinhala, Thai, Lao, Tibetan, Myanmar, Khmer. Letters of those blocks are
 #: letters anyway; the class only adds their marks, so a word boundary never falls before one.
-_MARK_BLOCKS = "\u0591-\u05c7\u0900-\u0dff\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff"
-_MARK_CLASS = _MARK_BLOCKS
+_MARK_CLASS = "\u0591-\u05c7\u0900-\u0dff\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff"
 #: a letter or digit of a word (Python): letters, digits and the combining marks that belong to them
 _LETTER = rf"(?:[^\W_]|[{_MARK_CLASS}])"
 _WORD = re.compile(rf"{_LETTER}+")
