@@ -4,6 +4,11 @@ It listens on two ports so a page can embed a cross-origin iframe: in every HTML
 ``__XORIGIN__`` becomes the origin of the other port. Like platforms that answer bots with another page, a
 request whose User-Agent looks automated (HeadlessChrome, bot, crawler, spider) for ``NAME.html`` gets
 ``NAME.bot.html`` when that file exists. ``python -m auditor.devserver DIR`` runs it by hand.
+
+Every request is recorded (method and path) in the list passed as ``record``, so a test can prove what a walk
+asked for: a shop fixture's final "Place order" or "Create account" sends a request under ``/__recorded__/``,
+and a test asserts none was made. A POST is answered with a small page (the forms of the fixture shops have no
+server side) and recorded like any other request.
 """
 
 from __future__ import annotations
@@ -25,6 +30,24 @@ BOT_AGENT = re.compile(r"headless|bot\b|crawler|spider", re.I)
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
     other_origin = ""
+    record: list | None = None
+
+    def parse_request(self):
+        ok = super().parse_request()
+        if ok and self.record is not None:
+            self.record.append((self.command, self.path))
+        return ok
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(min(length, 1 << 20))
+        body = b"<!doctype html><title>Received</title><p>Received.</p>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, *args):  # quiet
         pass
@@ -63,12 +86,14 @@ class _Server(http.server.ThreadingHTTPServer):
 
 
 @contextlib.contextmanager
-def serve(root: str | Path, port: int = 0, port2: int = 0) -> Iterator[tuple[str, str]]:
-    """Serve ``root`` on two loopback ports; yields (main origin, cross origin)."""
+def serve(root: str | Path, port: int = 0, port2: int = 0, record: list | None = None
+          ) -> Iterator[tuple[str, str]]:
+    """Serve ``root`` on two loopback ports; yields (main origin, cross origin). Requests to either port are
+    appended to ``record`` as (method, path) when a list is given."""
     root = str(Path(root).resolve())
     servers = []
     for p in (port, port2):
-        handler = type("Handler", (_Handler,), {})
+        handler = type("Handler", (_Handler,), {"record": record})
         srv = _Server(("127.0.0.1", p), functools.partial(handler, directory=root))
         servers.append((srv, handler))
     origins = [f"http://127.0.0.1:{s.server_address[1]}" for s, _ in servers]
