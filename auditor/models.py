@@ -480,6 +480,7 @@ class FlowStep:
     error: str = ""
     page: PageResult | None = None
     at: str = ""
+    note: str = ""  # why the submit guard let a click with final-sounding words through ("a link to another page")
 
 
 @dataclass(frozen=True)

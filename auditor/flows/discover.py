@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 from auditor.browser.page import NetworkTracker, settle, utc_now
 from auditor.engine import _Shared
 from auditor.flows.identity import Identity, make_identity
-from auditor.flows.runner import (NOT_PAYMENT_CARD, StepFailed, _after_action, _do, _in_scope, _one_line,
+from auditor.flows.runner import (NOT_PAYMENT_CARD, StepFailed, WalkState, _after_action, _do, _in_scope, _one_line,
                                   open_context)
 from auditor.flows.spec import Flow, FlowError, Step, load_flow
 from auditor.models import Discovery
@@ -103,7 +103,7 @@ class _Walk:
     steps: list = field(default_factory=list)
     reached: bool = False  # the journey got to its point: a sign-up form filled in, a product in the basket
     notes: list = field(default_factory=list)
-    masked: list = field(default_factory=list)
+    state: WalkState = field(default_factory=WalkState)
     visited: set = field(default_factory=set)  # page addresses walked (without #fragment)
 
     @property
@@ -126,7 +126,7 @@ class _Walk:
     async def act(self, kind: str, args: dict, name: str = "") -> None:
         """Carry out one step with the flow runner's own code (and its guards) and remember it."""
         step = Step(index=len(self.steps) + 1, kind=kind, args=tuple(args.items()), name=name)
-        await _do(self.page, step, self.flow, self.identity, self.masked, self.shared.options.settings.timeout,
+        await _do(self.page, step, self.flow, self.identity, self.state, self.shared.options.settings.timeout,
                   self.lexicon)
         await _after_action(self.page)
         self.steps.append(step)

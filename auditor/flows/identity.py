@@ -20,7 +20,7 @@ EXACT = {"en-US": "en_US", "en-GB": "en_GB", "pt-BR": "pt_BR", "de-AT": "de_AT",
 TEST_CARD = "4111 1111 1111 1111"
 SECRET_FIELDS = ("password", "card_number", "card_cvc", "card_expiry")
 FIELDS = ("first_name", "last_name", "name", "email", "password", "phone", "street", "city", "postcode",
-          "country", "country_code", "card_number", "card_expiry", "card_cvc", "birth_date")
+          "country", "country_code", "card_number", "card_expiry", "card_cvc", "birth_date", "username")
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,18 @@ class Identity:
     card_expiry: str
     card_cvc: str
     birth_date: str
+    username: str = ""
     locale: str = ""
     seed: int = 1
 
     def value(self, field: str) -> str:
         return str(getattr(self, field))
+
+    def values(self) -> list[str]:
+        """The person's details as typed into forms (not the card): a field holding one of them holds buyer
+        details (the submit guard asks)."""
+        return [v for v in (self.first_name, self.last_name, self.name, self.email, self.phone, self.street,
+                            self.city, self.postcode, self.username, self.password) if v]
 
     def masked(self) -> dict:
         """The identity as reports show it: secrets replaced by asterisks."""
@@ -88,7 +95,8 @@ def make_identity(locale: str | None = None, seed: int = 1) -> Identity:
         country=fake.current_country() if hasattr(fake, "current_country") else "",
         country_code=fl.split("_")[1], card_number=TEST_CARD,
         card_expiry=f"12/{(rnd.randrange(28, 33))}", card_cvc=f"{rnd.randrange(100, 999)}",
-        birth_date=fake.date_of_birth(minimum_age=25, maximum_age=70).isoformat(), locale=fl, seed=seed)
+        birth_date=fake.date_of_birth(minimum_age=25, maximum_age=70).isoformat(),
+        username=(user.replace(".", "")[:12] or "customer") + str(rnd.randrange(10, 99)), locale=fl, seed=seed)
 
 
 def render(text: str, identity: Identity) -> str:

@@ -28,8 +28,9 @@ SECRET_SELECTORS = ("input[type=password]", "input[autocomplete^='cc-']", "input
 # One round trip per step target: remember the element the person acts on (so the collector reports a box the
 # flow ticked as the person's choice, state_source "person", not as pre-checked by the page; a symbol-keyed
 # WeakSet the page cannot see), and return what the person sees of it (its label, for the journey checks)
-# and whether it would submit a purchase (a submit button of, or Enter in, a form with card fields).
-TARGET_JS = r"""(el, [mark, notCard]) => {
+# and the facts the submit guard judges (auditor/flows/guard.py): is it a link to another page, does it send
+# a form, with card fields, are buyer details filled in, does the page ask for card details.
+TARGET_JS = r"""(el, [mark, notCard, cardRe, identity]) => {
   if (mark) {
     const s = window[Symbol.for('consent-auditor.settle')];
     if (s) { if (!s.touched) s.touched = new WeakSet(); s.touched.add(el); }
@@ -47,17 +48,49 @@ TARGET_JS = r"""(el, [mark, notCard]) => {
       if (text.length > label.length + 2) { context = text; break; }
     }
   }
-  // a click on the icon or text inside a submit button is a click on that button
-  const btn = el.closest('button, input[type=submit], input[type=image], [role=button]') || el;
+  // a click on the icon or text inside a submit button or link is a click on that button or link
+  const btn = el.closest('button, input[type=submit], input[type=image], [role=button], a[href]') || el;
   if (btn !== el && !label) label = t(btn);
   if (btn.localName === 'input' && btn.type === 'image' && !label) label = (btn.getAttribute('alt') || '').trim();
+  const card = new RegExp(cardRe, 'i'), free = new RegExp(notCard, 'i');
+  const shown = (x) => { const r = x.getBoundingClientRect(); return r.width > 1 && r.height > 1; };
+  const isCard = (i) => {
+    const ids = (i.name || '') + ' ' + (i.id || '');
+    return ((i.getAttribute('autocomplete') || '').startsWith('cc-') || card.test(ids)) && !free.test(ids);
+  };
   const form = btn.form || btn.closest('form');
-  const cardForm = !!form && [...form.querySelectorAll(
-    "input[autocomplete^='cc-'], input[name*='card' i], input[id*='card' i], input[name*='cvc' i], input[name*='cvv' i]")]
-    .some((i) => !new RegExp(notCard, 'i').test((i.name || '') + ' ' + (i.id || '')));
+  const cardForm = !!form && [...form.querySelectorAll('input')].some(isCard);
+  const cardPage = [...document.querySelectorAll('input')].some((i) => isCard(i) && shown(i))
+    || [...document.querySelectorAll('iframe')].some((f) => shown(f) && card.test(
+      [f.name, f.id, f.title, f.getAttribute('src') || ''].join(' ')));
   const submits = !!form && (btn.type === 'submit' || btn.type === 'image' || (btn.localName === 'button' && !btn.getAttribute('type')));
-  return { label: label.slice(0, 200), context: context.slice(0, 200), submits, cardForm };
+  // a link that loads another page: a real address, not "#", "javascript:" or this page again
+  let link = false;
+  if (btn.localName === 'a' && btn.href) {
+    try {
+      const u = new URL(btn.href, location.href);
+      const here = new URL(location.href);
+      link = /^https?:$/.test(u.protocol) && !(u.pathname === here.pathname && u.search === here.search);
+    } catch (e) { link = false; }
+  }
+  // buyer details: an e-mail, phone or password field, a field the browser would fill with a person's
+  // details, or one holding a value of the test identity, filled in (in the control's form, else the page)
+  const PERSONAL = /^(name|given-name|family-name|email|tel|tel-national|street-address|address-line1|postal-code|address-level2|new-password|current-password|username)$/;
+  const holds = (i) => {
+    if (!i.value || i.type === 'hidden' || i.type === 'checkbox' || i.type === 'radio') return false;
+    const ac = (i.getAttribute('autocomplete') || '').split(/\s+/).pop();
+    return ['email', 'tel', 'password'].includes(i.type) || PERSONAL.test(ac) || identity.includes(i.value.trim());
+  };
+  const details = [...(form || document).querySelectorAll('input, textarea')].some(holds);
+  let action = '';
+  if (form && submits && (form.getAttribute('method') || '').toLowerCase() === 'post') {
+    try { action = new URL(form.getAttribute('action') || '', location.href).pathname; } catch (e) { action = ''; }
+  }
+  return { label: label.slice(0, 200), context: context.slice(0, 200), submits, cardForm, cardPage, link, details,
+           action };
 }"""
+#: field names and frame names of payment card fields (and of frames that hold them)
+CARD_FIELD = r"(^|[^a-z])(card|cc-?num|ccnum|cardnumber|cvc|cvv|csc|kreditkarte|carte|tarjeta|carta|cartao)([^a-z]|$)"
 #: field names of cards that pay nothing (a gift card's code, a loyalty number): not payment-card fields, here and
 #: in discovery (auditor/browser/discover.js gets it as an argument)
 NOT_PAYMENT_CARD = r"gift|voucher|loyal|cadeau|geschenk|regalo|bonus"
@@ -82,7 +115,8 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
     context, blocked, refused = guarded.context, guarded.blocked, guarded.refused
     steps: list[FlowStep] = []
     seen: set[str] = set()
-    masked_targets: list[str] = []
+    state = WalkState()
+    masked_targets = state.masked
     slug = f"flow{number:02d}-" + (re.sub(r"[^A-Za-z0-9]+", "-", flow.name).strip("-")[:40] or "flow")
     trace = None
     error = ""
@@ -136,7 +170,7 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
                 at = utc_now()
                 try:
                     n_blocked, n_refused = len(blocked), len(refused)
-                    acted[step.index] = await _do(page, step, flow, identity, masked_targets, st.timeout,
+                    acted[step.index] = await _do(page, step, flow, identity, state, st.timeout,
                                                   shared.ctx.lexicon)
                     await _after_action(page)
                     if len(blocked) > n_blocked:
@@ -145,7 +179,7 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
                         raise StepFailed(f"refused: {refused[-1]}", "refused")
                     layer = 2 if _opened_settings(step, acted[step.index], steps) else 1
                     done = FlowStep(index=step.index, kind=step.kind, label=_label(step, identity),
-                                    page=await audit_here(step, layer), at=at)
+                                    page=await audit_here(step, layer), at=at, note=state.notes.get(step.index, ""))
                     if _journey_finds_here(shared, flow, steps + [done], acted):
                         await _full_page_shot(page, done.page, opts, mask())
                     steps.append(done)
@@ -224,29 +258,43 @@ async def open_context(shared: _Shared, flow: Flow, identity: Identity) -> Guard
     return out
 
 
-async def _do(page, step: Step, flow: Flow, identity: Identity, masked_targets: list, default_timeout: float,
+@dataclasses.dataclass
+class WalkState:
+    """What a walk carries from step to step: the fields to mask in screenshots, whether buyer details were
+    typed (the submit guard then treats final wording as final), the guard's notes by step."""
+
+    masked: list = dataclasses.field(default_factory=list)
+    details: bool = False
+    notes: dict = dataclasses.field(default_factory=dict)  # step index -> why a click was let through
+
+
+async def _do(page, step: Step, flow: Flow, identity: Identity, state: WalkState, default_timeout: float,
               lexicon) -> str:
     """Carry out one step; returns the visible text of what a click, check or select acted on."""
     timeout = int((step.timeout or min(default_timeout, 15.0)) * 1000)
     kind = step.kind
     target = render(step.arg("target", ""), identity) if step.arg("target") else ""
-    loc = page.locator(target).first if target else None
+    loc = _locate(page, step, target) if target else None
+    masked_targets = state.masked
     facts: dict = {}
     if kind in TARGET_KINDS and loc is not None:
         # not caught: the submit guard must never pass a click it could not inspect (a missing target fails
         # here as it would in the action)
-        facts = await loc.evaluate(TARGET_JS, [kind != "press", NOT_PAYMENT_CARD], timeout=timeout)
+        facts = await loc.evaluate(TARGET_JS, [kind != "press", NOT_PAYMENT_CARD, CARD_FIELD,
+                                               identity.values()], timeout=timeout)
     if kind == "goto":
         await page.goto(step.arg("url"), wait_until="load", timeout=timeout)
     elif kind == "click":
         await loc.wait_for(state="visible", timeout=timeout)
-        _submit_guard(facts, flow, "click", lexicon)
+        _submit_guard(facts, flow, step, state, "click", lexicon)
         await loc.click(timeout=timeout)
     elif kind == "fill":
         value = render(step.arg("value"), identity)
         if _secret_value(step, identity):
             masked_targets.append(target)
         await loc.fill(value, timeout=timeout)
+        if "identity." in step.arg("value") or value.strip() in identity.values():
+            state.details = True  # the person has said who they are: final wording is now final
     elif kind in ("check", "uncheck"):
         try:
             await (loc.check if kind == "check" else loc.uncheck)(timeout=min(timeout, 3000))
@@ -275,7 +323,7 @@ async def _do(page, step: Step, flow: Flow, identity: Identity, masked_targets: 
         key = step.arg("key")
         if loc is not None:
             if key.lower() == "enter":
-                _submit_guard(facts, flow, "press Enter in", lexicon)
+                _submit_guard(facts, flow, step, state, "press Enter in", lexicon)
             await loc.press(key, timeout=timeout)
         else:
             await page.keyboard.press(key)
@@ -375,16 +423,38 @@ def _opened_settings(step: Step, acted: str, steps: list) -> bool:
                                                                   for x in b.buttons) for b in last.banner.banners)
 
 
-def _submit_guard(facts: dict, flow: Flow, verb: str, lexicon) -> None:
-    """Refuse the last click of a purchase unless the flow allows it (``facts`` from TARGET_JS)."""
+def _submit_guard(facts: dict, flow: Flow, step: Step, state: WalkState, verb: str, lexicon) -> None:
+    """Refuse the final click of a purchase or a sign-up unless the flow allows it (``facts`` from TARGET_JS;
+    the judgement is auditor/flows/guard.py's)."""
+    from auditor.flows.guard import SubmitFacts, judge
     if flow.allow_submit:
         return
     label = facts.get("label") or ""
-    final = bool(label) and lexicon.has("final_submit", label)
-    if final or (verb != "click" and facts.get("cardForm")) or (facts.get("submits") and facts.get("cardForm")):
-        what = f"{label!r}" if label else "the form"
-        raise StepFailed(f"refused to {verb} {what}: it would place an order or send card details "
-                         f"(the flow needs allow_submit: true)", "refused")
+    what = f"{label!r}" if label else "the form"
+    if step.final is True:
+        raise StepFailed(f"refused to {verb} {what}: the flow marks it final (final: true; allow_submit: true "
+                         f"would let it through)", "refused")
+    verdict = judge(SubmitFacts(label=label, link=bool(facts.get("link")), submits=bool(facts.get("submits")),
+                                card_form=bool(facts.get("cardForm")), card_page=bool(facts.get("cardPage")),
+                                details=bool(facts.get("details")), action=facts.get("action") or ""),
+                    lexicon, enter=verb != "click", walked_details=state.details, vouched=step.final is False)
+    if verdict.final:
+        raise StepFailed(f"refused to {verb} {what}: {verdict.reason} (the flow needs allow_submit: true, or "
+                         f"final: false on this step if it only moves on)", "refused")
+    if step.final is False or lexicon.has("final_submit", label) or lexicon.has("signup", label):
+        state.notes[step.index] = f"not a final action: {verdict.reason}"
+
+
+def _locate(page, step: Step, target: str):
+    """The element a step acts on: in the page, or in the frame the step names (``frame: SELECTOR``, an
+    iframe's selector; ``>>`` chains frames inside frames)."""
+    frame = step.arg("frame")
+    if not frame:
+        return page.locator(target).first
+    scope = page
+    for part in [p.strip() for p in frame.split(">>") if p.strip()]:
+        scope = scope.frame_locator(part)
+    return scope.locator(target).first
 
 
 async def _after_action(page) -> None:

@@ -15,18 +15,20 @@ from urllib.parse import urljoin, urlsplit
 #: step kind -> (keys it accepts besides name/timeout, the key a plain string value stands for, keys it needs)
 STEP_KINDS: dict[str, tuple[tuple[str, ...], str | None, tuple[str, ...]]] = {
     "goto": (("url",), "url", ("url",)),
-    "click": (("target",), "target", ("target",)),
-    "fill": (("target", "value"), None, ("target", "value")),
-    "check": (("target",), "target", ("target",)),
-    "uncheck": (("target",), "target", ("target",)),
-    "select": (("target", "value"), None, ("target", "value")),
-    "press": (("target", "key"), None, ("key",)),
-    "wait_for": (("target",), "target", ("target",)),
+    "click": (("target", "frame"), "target", ("target",)),
+    "fill": (("target", "value", "frame"), None, ("target", "value")),
+    "check": (("target", "frame"), "target", ("target",)),
+    "uncheck": (("target", "frame"), "target", ("target",)),
+    "select": (("target", "value", "frame"), None, ("target", "value")),
+    "press": (("target", "key", "frame"), None, ("key",)),
+    "wait_for": (("target", "frame"), "target", ("target",)),
     "scroll": (("to", "target"), "to", ()),
     "audit": (("label",), "label", ()),
-    "expect": (("text", "target"), "text", ()),
+    "expect": (("text", "target", "frame"), "text", ()),
 }
-COMMON_KEYS = ("name", "timeout")
+COMMON_KEYS = ("name", "timeout", "final")
+#: step kinds a ``final`` mark applies to (the ones the submit guard judges)
+FINAL_KINDS = ("click", "press")
 FLOW_KEYS = ("name", "start", "viewport", "locale", "scope", "allow_submit", "identity", "steps")
 TEMPLATE = re.compile(r"\{\{\s*([a-z_][a-z0-9_.]*)\s*\}\}")
 
@@ -48,6 +50,7 @@ class Step:
     name: str = ""
     timeout: float | None = None  # seconds
     line: int = 0
+    final: bool | None = None  # the flow's word on the submit guard: False vouches "only moves on"
 
     def arg(self, key: str, default: Any = None) -> Any:
         return dict(self.args).get(key, default)
@@ -153,6 +156,10 @@ def _step(path: str, index: int, raw: Any, line: int | None, base: str | None) -
         raise FlowError(path, f"'{kind}' takes a mapping with {', '.join(accepted)}", line, index)
     name = args.pop("name", raw.get("name", ""))
     timeout = args.pop("timeout", raw.get("timeout"))
+    final = args.pop("final", raw.get("final"))
+    if final is not None and (not isinstance(final, bool) or kind not in FINAL_KINDS):
+        raise FlowError(path, "'final' is true or false, on a click or press step (false: the click only moves "
+                              "on, never places an order or creates an account)", line, index)
     extra = [k for k in args if k not in accepted]
     if extra:
         raise FlowError(path, f"'{kind}' does not take {extra[0]!r} (it takes {', '.join(accepted)})", line, index)
@@ -171,7 +178,7 @@ def _step(path: str, index: int, raw: Any, line: int | None, base: str | None) -
     if kind == "goto":
         args["url"] = _url(path, args["url"], base, line, index)
     return Step(index=index, kind=kind, args=tuple((k, str(v)) for k, v in args.items()), name=str(name or ""),
-                timeout=float(timeout) if timeout is not None else None, line=line or 0)
+                timeout=float(timeout) if timeout is not None else None, line=line or 0, final=final)
 
 
 def _check_template(path: str, name: str, line, index) -> None:

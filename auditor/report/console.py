@@ -78,6 +78,8 @@ def show_flow(fl, console: Console) -> None:
         console.print(line)
         if st.error:
             console.print(Text(f"      {st.error}", style="red"))
+        if st.note:
+            console.print(Text(f"      submit guard: {st.note}", style="dim"))
         for f in new:
             sev = "review" if f.status == "review" else f.severity
             row = Text("      ")

@@ -225,6 +225,8 @@ def _flow(fl, base: Path | None, specs, trackers) -> str:
         head = (f'<h3>Step {st.index}: {escape(st.label)} <span class="meta">{escape(st.status)} · '
                 f'{escape(st.at)}</span></h3>')
         err = f'<div class="error">{escape(st.error)}</div>' if st.error else ""
+        if st.note:
+            err += f'<div class="meta">submit guard: {escape(st.note)}</div>'
         body = ""
         if st.page is not None:
             if st.status == "ok":

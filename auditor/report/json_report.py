@@ -99,7 +99,7 @@ def flow_dict(fl) -> dict[str, Any]:
         "identity": dict(fl.identity), "blocked_navigations": list(fl.blocked), "refused": list(fl.refused),
         "trace": fl.trace, "started_at": fl.started_at, "finished_at": fl.finished_at,
         "steps": [{"index": st.index, "kind": st.kind, "label": st.label, "status": st.status,
-                   "error": st.error or None, "at": st.at,
+                   "error": st.error or None, "at": st.at, "note": st.note or None,
                    "page": page_dict(st.page) if st.page is not None else None} for st in fl.steps],
     }
 

@@ -106,3 +106,22 @@ def test_secrets_are_masked_and_templates_render():
     assert ident.password not in str(masked) and ident.card_number not in str(masked)
     assert masked["email"] == ident.email
     assert render("{{ identity.email }} / {{identity.city}}", ident) == f"{ident.email} / {ident.city}"
+
+
+def test_final_marks_and_frames_are_read_and_checked(tmp_path):
+    flow = load_flow(write(tmp_path, """name: x
+start: http://127.0.0.1:1/
+steps:
+  - click: {target: "text=Commander", final: false}
+  - click: {target: "text=Pay", final: true, name: pay}
+  - fill: {target: "#cc", frame: "iframe[title='Card'] >> iframe", value: "{{ identity.card_number }}"}
+  - click: "#go"
+"""))
+    assert [s.final for s in flow.steps] == [False, True, None, None]
+    assert flow.steps[2].arg("frame") == "iframe[title='Card'] >> iframe"
+    for bad, words in (("  - click: {target: '#a', final: 'no'}", "'final' is true or false"),
+                       ("  - fill: {target: '#a', value: x, final: false}", "'final' is true or false"),
+                       ("  - goto: {url: /x, frame: '#f'}", "does not take 'frame'")):
+        with pytest.raises(FlowError) as e:
+            load_flow(write(tmp_path, f"name: x\nstart: http://127.0.0.1:1/\nsteps:\n{bad}\n"))
+        assert words in str(e.value) and ":4 (step 1)" in str(e.value), str(e.value)
