@@ -64,6 +64,9 @@ def line_kind(ctx: CheckContext, label: str) -> str:
     addon = lex.spans("paid_addon", label)
     if taxes and addon and addon[0][0] < taxes[0][0]:
         return "item"  # "Round up for the Arts Fund (tax-deductible donation)": named first as an extra
+    shipping = lex.spans("shipping", label)
+    if addon and shipping and addon[-1][1] >= shipping[0][1] and not lex.has("fee", label):
+        return "item"  # "Shipping protection", "Delivery insurance": an insurance bought with the parcel
     if taxes:
         # "Convenience fees (base amount + GST)", "Service fee incl. VAT": a charge named first, its tax only
         # breaks it down
@@ -198,6 +201,42 @@ def explained_by(ctx: CheckContext, acted_on: str, row: PriceRow, basket_before:
     known = set().union(*(_words(b, 4) for b in basket_before)) if basket_before else set()
     mine, line = _words(acted_on, 4) - known, _words(row.label, 4) - known
     return bool(mine & line) or any(_compound(a, b) for a in mine for b in line)
+
+
+def chosen_lines(ctx: CheckContext, steps, lines: list, unexplained: bool = False) -> list:
+    """The basket lines the person's actions in ``steps`` (journey steps up to the first basket) explain, or,
+    with ``unexplained``, the others. Each add-to-cart or buy-now click explains the one line that fits it best
+    (words shared with the control, the card it sits in and the page it was clicked on; its price), even if
+    none fits (it added something); each box ticked or option chosen explains a line it names. With no
+    add-to-cart step the basket was not filled by the person in this walk: every line counts as chosen."""
+    lex = ctx.lexicon
+    adds = [s for s in steps if s.kind in ("click", "press") and s.acted_on
+            and (lex.has("add_to_cart", s.acted_on) or lex.has("final_submit", s.acted_on))]
+    if not adds:
+        return [] if unexplained else list(lines)
+    titles = {s.index: (s.snapshot.title if s.snapshot is not None else "") for s in steps}
+    remaining = list(lines)
+    chosen = []
+    for s in adds:  # first the adds: a product link clicked before names the product but adds nothing
+        if not remaining:
+            break
+        seen_on = titles.get(max((i for i in titles if i < s.index), default=-1), "")
+        said = f"{s.acted_on} {seen_on}"
+        fits = [(len(_words(said, 3) & _words(ln.row.label, 3)) + (2 if round(ln.row.amount, 2) in _amounts(said)
+                 else 0), -k) for k, ln in enumerate(remaining)]
+        best = remaining[max(range(len(remaining)), key=lambda k: fits[k])]
+        remaining.remove(best)
+        chosen.append(best)
+    for s in steps:  # then a box ticked, an option chosen, an extra clicked that names its line
+        if not remaining or not s.acted_on or s in adds:
+            continue
+        if s.kind not in ("check", "select") and not (s.kind == "click" and lex.has("paid_addon", s.acted_on)):
+            continue
+        best = next((ln for ln in remaining if explained_by(ctx, s.acted_on, ln.row)), None)
+        if best is not None:
+            remaining.remove(best)
+            chosen.append(best)
+    return remaining if unexplained else chosen
 
 
 def _navigation(ctx: CheckContext, text: str) -> bool:

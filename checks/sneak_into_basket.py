@@ -12,8 +12,12 @@ that names a product already in the basket ("3-year warranty for the Duo espress
 the product relabelled, while the product's own line is still there. The finding points at the new line on
 the page where it first appears, with the basket before and after.
 
-Known limit: the first basket a flow sees is taken as what the person chose; a second product that arrives
-with the very first "Add to cart" is not told apart.
+The first basket is judged too. What the person did before it explains its lines: each "Add to cart" (or
+"Buy now") explains the one line that fits it best (the product named by the control, the card it sits in or
+the page it was clicked on), each box ticked or option chosen explains the line it names. Any other line
+is sneaked in, even one that arrived with the first "Add to cart" (a "Frequently bought together" item
+added with the tent). A flow that starts at a basket the person never filled (no add-to-cart step before it)
+takes that basket as given.
 
 Not findings: items the person added (a click on "Add the protection plan" that adds "Protection plan"), fees,
 delivery, tax and discounts (fees are drip-pricing's business), lines that only change quantity or price.
@@ -41,7 +45,7 @@ Offer extras unticked and add them to the basket only when the person chooses th
 
 from __future__ import annotations
 
-from auditor.baskets import explained_by, find_basket, same_item
+from auditor.baskets import chosen_lines, explained_by, find_basket, same_item
 from auditor.models import Journey
 from auditor.registry import CheckContext, Hit, NotApplicable, check, quote
 
@@ -60,6 +64,19 @@ def sneak_into_basket(journey: Journey, ctx: CheckContext):
         if basket is None:
             continue
         items = {ln.key: ln for ln in basket.lines if ln.kind == "item" and ln.row.amount > 0 and ln.key}
+        if previous is None:
+            # the first basket: the lines the person's own actions so far do not explain
+            done = [s for s in journey.steps if s.index <= step.index]
+            for ln in chosen_lines(ctx, done, list(items.values()), unexplained=True):
+                reported.add(ln.key)
+                yield Hit(
+                    element=ln.row.ref, step=step.index, confidence="medium",
+                    message=(f'"{quote(ln.row.label, 80)}" ({ln.row.raw}) was in the basket when it first appeared '
+                             f'at step {step.index} ({quote(step.label, 60)}), though the person did not choose it'),
+                    text=ln.row.label,
+                    details=(("step", step.index), ("amount", ln.row.amount), ("currency", ln.row.currency),
+                             ("basket_before", []), ("basket_before_step", None),
+                             ("person_acted_on", [s.acted_on for s in done if s.acted_on])))
         if previous is not None:
             # a new line is the same item relabelled only if that item's own line has gone (a warranty that
             # names the machine it covers is not the machine)

@@ -148,3 +148,53 @@ def test_a_fee_after_a_discount_is_still_a_rise():
                row("Total", "£74.49"))
     j = Journey("j", (step(1, cart), step(2, voucher, acted="Apply"), step(3, fee)))
     assert [i for i, _ in findings(j, "drip-pricing")] == [3]
+
+
+# ------------------------------------------------------------------------------- the first basket (issue 11)
+
+TENT = PageSnapshot(url="https://shop.example/tent", title="Coastline 2P Hiking Tent – Wildtrack",
+                    prices=(row("Coastline 2P Hiking Tent", "$349.00", container="#pd"),))
+
+
+def first_basket(*lines: tuple[str, str]) -> PageSnapshot:
+    total = sum(parse_amount(raw)[0] for _, raw in lines)
+    return page(*(row(label, raw) for label, raw in lines), row("Total", f"${total:.2f}"))
+
+
+def test_a_second_product_that_arrives_with_the_first_add_to_cart_is_sneaked_in():
+    basket = first_basket(("Coastline 2P Hiking Tent", "$349.00"), ("Coastline 2P Footprint", "$59.95"))
+    journey = Journey("j", (JourneyStep(0, "start", "tent", snapshot=TENT),
+                            step(1, basket, "add to cart", "Add to cart (Coastline 2P Hiking Tent $349.00)")))
+    found = findings(journey, "sneak-into-basket")
+    assert len(found) == 1 and found[0][0] == 1 and "Coastline 2P Footprint" in found[0][1], found
+
+
+def test_add_to_cart_with_no_words_of_its_own_is_told_by_the_page_it_was_clicked_on():
+    basket = first_basket(("Coastline 2P Footprint", "$59.95"), ("Coastline 2P Hiking Tent", "$349.00"))
+    journey = Journey("j", (JourneyStep(0, "start", "tent", snapshot=TENT), step(1, basket, "add", "Add to cart")))
+    found = findings(journey, "sneak-into-basket")
+    assert len(found) == 1 and "Coastline 2P Footprint" in found[0][1], found
+
+
+def test_the_first_basket_is_explained_by_every_add_and_every_option_the_person_chose():
+    basket = first_basket(("Coastline 2P Hiking Tent", "$349.00"), ("Coastline 2P Footprint", "$59.95"),
+                          ("Gift wrap", "$4.00"))
+    journey = Journey("j", (
+        JourneyStep(0, "start", "tent", snapshot=TENT),
+        JourneyStep(1, "check", "gift wrap", acted_on="Gift wrap $4.00", snapshot=TENT),
+        step(2, TENT, "add footprint", "Add to cart (Coastline 2P Footprint $59.95)"),
+        step(3, basket, "add tent", "Add to cart (Coastline 2P Hiking Tent $349.00)")))
+    assert findings(journey, "sneak-into-basket") == []
+
+
+def test_a_basket_the_walk_starts_at_is_taken_as_given():
+    basket = first_basket(("Coastline 2P Hiking Tent", "$349.00"), ("Coastline 2P Footprint", "$59.95"))
+    journey = Journey("j", (JourneyStep(0, "start", "cart", snapshot=basket),
+                            step(1, basket, "continue", "Continue to delivery")))
+    assert findings(journey, "sneak-into-basket") == []
+
+
+@pytest.mark.parametrize("label, kind", [("Shipping Protection", "item"), ("Delivery insurance", "item"),
+                                         ("Shipping", "shipping"), ("Delivery fee", "shipping")])
+def test_insurance_of_the_parcel_is_an_item_not_delivery(label, kind):
+    assert line_kind(CTX, label) == kind
