@@ -21,7 +21,7 @@ import dataclasses
 import math
 
 from auditor.colour import blend, contrast
-from auditor.consent import (affirms, classify_button, informs_only_necessary, is_consent_notice,
+from auditor.consent import (affirms, classify_button, informs_only_necessary, is_consent_notice, is_terms_notice,
                              speaks_of_everything)
 from auditor.models import Banner, BannerButton, BannerReport, Clickable, Overlay, PageSnapshot
 from auditor.registry import CheckContext
@@ -162,7 +162,7 @@ def find_banners(page: PageSnapshot, ctx: CheckContext, layer: int = 1) -> Banne
             banners.append(Banner(index=i, ref=ov.ref, kind=ov.kind, layer=layer, state="needs-review",
                                   reason="an overlaid frame whose content could not be read", text=""))
         elif _large(page, ov) and not ov.inputs and any(ctx.lexicon.has(c, ov.text) for c in REVIEW_CATEGORIES) \
-                and not _excluded(ctx, ov):
+                and not _excluded(ctx, ov) and not is_terms_notice(ctx, ov.text):
             banners.append(Banner(index=i, ref=ov.ref, kind=ov.kind, layer=layer, state="needs-review",
                                   reason="a large overlay about privacy or data that is not a recognised banner",
                                   buttons=_buttons(ctx, ov), text=ov.text[:400]))

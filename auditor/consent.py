@@ -165,7 +165,22 @@ def is_consent_notice(ctx: CheckContext, overlay: Overlay) -> bool:
     # not a consent banner unless it speaks of cookies itself
     if not lex.has("cookie_word", text) and lex.has("order_total", text) and mentions_price(text):
         return False
-    return True
+    return not is_terms_notice(ctx, text)
+
+
+def is_terms_notice(ctx: CheckContext, text: str) -> bool:
+    """A terms notice ("By continuing past this page, you agree to our Terms of Use and Privacy Policy"): its only
+    consent-ish words name the contract documents, and it speaks of no cookie and no purpose. Agreeing to terms
+    of use is a contract, not consent to tracking, marketing or sharing."""
+    lex = ctx.lexicon
+    if lex.has("cookie_word", text) or any(lex.has(c, text) for c in TERMS_ONLY_PURPOSES):
+        return False
+    documents = lex.spans("agreement", text)
+    return all(any(a <= start and end <= b for a, b, _ in documents) for start, end, _ in lex.spans("cookie_notice", text))
+
+
+#: what a notice must speak of to ask for consent rather than announce terms
+TERMS_ONLY_PURPOSES = ("tracking", "advertising", "sharing", "marketing")
 
 
 def sentences(text: str) -> list[str]:

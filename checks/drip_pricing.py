@@ -9,8 +9,10 @@ card or platform fee, surcharge, a delivery charge the person did not choose) th
 Comparing with the step before means a discount or a removed item earlier on does not hide a later fee. Each late line is reported once, at the step where it first appears, with the
 first total and the new one.
 
-Not findings: a total that rises because the person added something or chose a paid delivery option; tax
-shown separately but already included; items sneaked into the basket (that is sneak-into-basket).
+Not findings: a total that rises because the person added something or chose a paid delivery option; a
+charge disclosed before the step where it is added (its amount shown under the same kind of name on an
+earlier page: "Delivery £4.95 on all orders" on the product page, "Shipping: $5.00 flat rate" in the basket);
+tax shown separately but already included; items sneaked into the basket (that is sneak-into-basket).
 
 ## Why it matters
 Showing a low price and adding mandatory charges later is "drip pricing". The EU Consumer Rights Directive
@@ -34,7 +36,7 @@ Show every mandatory charge in the first price the person sees.
 
 from __future__ import annotations
 
-from auditor.baskets import explained_by, find_basket, same_item
+from auditor.baskets import explained_by, find_basket, line_kind, same_item, shares_words
 from auditor.models import Journey
 from auditor.registry import CheckContext, Hit, NotApplicable, check, quote
 
@@ -51,9 +53,12 @@ def drip_pricing(journey: Journey, ctx: CheckContext):
     seen_charges: set[str] = set()
     seen_items: set[str] = set()
     reported: set[str] = set()
+    shown: list = []  # every amount shown on the pages before this step: (amount, kind, label)
     for step in journey.steps:
         if step.snapshot is None:
             continue
+        earlier = list(shown)
+        shown += [(r.amount, line_kind(ctx, r.label), r.label) for r in step.snapshot.prices if not r.struck]
         basket = find_basket(step.snapshot, ctx)
         if basket is None or basket.total is None:
             continue
@@ -77,6 +82,10 @@ def drip_pricing(journey: Journey, ctx: CheckContext):
             seen_charges.add(ln.key)
             if explained_by(ctx, step.acted_on, ln.row, tuple(x.row.label for x in items)):
                 chosen += ln.row.amount  # a paid delivery option the person picked
+                continue
+            if any(abs(amount - ln.row.amount) <= TOLERANCE and (kind == ln.kind or shares_words(label, ln.row.label))
+                   for amount, kind, label in earlier):
+                chosen += ln.row.amount  # disclosed before: "Delivery £4.95 on all orders" on the product page
                 continue
             late.append(ln)
         # the rise since the last total seen: a discount or a removed item before a late fee does not hide it

@@ -362,3 +362,18 @@ def test_best_on_a_found_banner_follows_measured_prominence():
     assert best(b, "accept").text == "Accept all"
     assert best(b, "reject").text == "reject"
     assert best(b, "save") is None
+
+
+@pytest.mark.parametrize("text, terms", [
+    ("By continuing past this page, you agree to our Terms of Use and Privacy Policy.", True),
+    ("Mit der Nutzung dieser Seite akzeptieren Sie unsere AGB und die Datenschutzerklärung.", True),
+    ("En poursuivant, vous acceptez nos conditions générales d'utilisation.", True),
+    ("We value your privacy. We and our partners use cookies for analytics and ads.", False),
+    ("By continuing to browse you accept our use of cookies.", False),
+    ("By continuing you agree to our Privacy Policy and to receive marketing e-mails.", False),
+])
+def test_a_terms_of_use_notice_is_not_a_consent_banner(text, terms):
+    from auditor.consent import is_terms_notice
+    assert is_terms_notice(CTX, text) is terms
+    report = find_banners(page(overlays=[overlay(text, ["OK"])]), CTX)
+    assert (report.state == "none") is terms, report

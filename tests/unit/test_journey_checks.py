@@ -198,3 +198,19 @@ def test_a_basket_the_walk_starts_at_is_taken_as_given():
                                          ("Shipping", "shipping"), ("Delivery fee", "shipping")])
 def test_insurance_of_the_parcel_is_an_item_not_delivery(label, kind):
     assert line_kind(CTX, label) == kind
+
+
+def test_a_charge_disclosed_on_an_earlier_page_is_not_dripped():
+    product = PageSnapshot(url="https://shop.example/p", prices=(
+        row("Ridge Shell Jacket", "£120.00", container="#pd"), row("Delivery on all orders", "£4.95", container="#note")))
+    cart = page(row("Ridge Shell Jacket", "£120.00"), row("Total", "£120.00"))
+    shipping = page(row("Ridge Shell Jacket", "£120.00"), row("Standard delivery", "£4.95"), row("Total", "£124.95"))
+    journey = Journey("j", (JourneyStep(0, "start", "p", snapshot=product), step(1, cart, "add", "Add to basket"),
+                            step(2, shipping)))
+    assert findings(journey, "drip-pricing") == []
+    # the same charge never announced is dripped; another amount under the same name is not a disclosure
+    quiet = PageSnapshot(url="https://shop.example/p", prices=(row("Ridge Shell Jacket", "£120.00", container="#pd"),
+                                                               row("Delivery on all orders", "£3.95", container="#n")))
+    journey = Journey("j", (JourneyStep(0, "start", "p", snapshot=quiet), step(1, cart, "add", "Add to basket"),
+                            step(2, shipping)))
+    assert [i for i, _ in findings(journey, "drip-pricing")] == [2]
