@@ -406,6 +406,7 @@ class PageResult:
     finished_at: str = ""
     banner: BannerReport | None = None
     language: PageLanguage | None = None
+    reused: int | None = None  # a flow step that changed nothing: the step whose audit this one reuses
 
     @property
     def findings(self) -> tuple[Finding, ...]:

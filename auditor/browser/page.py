@@ -48,6 +48,43 @@ TIMER_HORIZON_MS = 3500
 LOAD_TIMER_HORIZON_MS = 6000
 
 
+#: what a step could have changed, per frame (auditor/flows/runner.py compares it with the last collection): the
+#: address, the DOM mutation count (settle.js), every box, radio and select state (a change of ``checked`` is no
+#: DOM mutation), the storage. Text typed into a field changes none of these unless the page reacts to it.
+PROBE_JS = """() => { const s = window[Symbol.for('consent-auditor.settle')];
+  let choices = '';
+  const walk = (root, depth) => {
+    for (const el of root.querySelectorAll('input[type=checkbox], input[type=radio], select, [aria-checked], [aria-pressed], *')) {
+      if (el.shadowRoot && depth < 4) walk(el.shadowRoot, depth + 1);
+      const t = el.localName;
+      if (t === 'input') choices += el.checked ? '1' : '0';
+      else if (t === 'select') choices += el.selectedIndex + ',';
+      else if (el.hasAttribute('aria-checked') || el.hasAttribute('aria-pressed')) choices += (el.getAttribute('aria-checked') || el.getAttribute('aria-pressed'))[0];
+    }
+  };
+  try { walk(document, 0); } catch (e) { return null; }
+  let storage = '';
+  try { for (const st of [localStorage, sessionStorage]) { storage += st.length + ':';
+    for (let i = 0; i < st.length; i++) { const k = st.key(i); storage += k + '=' + (st.getItem(k) || '').length + ';'; } } }
+  catch (e) { storage = 'unreadable'; }
+  return s && typeof s.mutations === 'number' ? [location.href, s.mutations, choices, storage] : null; }"""
+
+
+async def probe(page) -> tuple | None:
+    """A cheap fingerprint of what a step could change (every frame, and the cookies); None when a frame could
+    not say (then the page is collected again)."""
+    try:
+        frames = [f for f in page.frames if not f.is_detached()]
+        states = await asyncio.gather(*(f.evaluate(PROBE_JS) for f in frames))
+        if any(s is None for s in states):
+            return None
+        cookies = await page.context.cookies()
+    except Exception:
+        return None
+    return (tuple(tuple(s) for s in states),
+            tuple(sorted((c.get("name", ""), c.get("domain", ""), c.get("value", "")) for c in cookies)))
+
+
 def settle_script(horizon_ms: int = TIMER_HORIZON_MS, load_horizon_ms: int = LOAD_TIMER_HORIZON_MS) -> str:
     return (_SETTLE_SRC.replace("__HORIZON__", str(int(horizon_ms)))
             .replace("__LOAD_HORIZON__", str(int(max(load_horizon_ms, horizon_ms)))))

@@ -57,9 +57,13 @@
       } }.attachShadow,
     });
   } catch (e) { /* no shadow DOM */ }
+  // how many times the DOM changed: read by the flow runner to tell a step that changed nothing (its audit is
+  // then reused). Kept in this closure behind a getter the page can read but not redefine or reset.
+  let mutations = 0;
+  Object.defineProperty(state, 'mutations', { get: () => mutations, enumerable: false, configurable: false });
   const observe = () => {
     try {
-      new MutationObserver(() => { state.lastMutation = performance.now(); })
+      new MutationObserver((records) => { mutations += records.length; state.lastMutation = performance.now(); })
         .observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
     } catch (e) { /* a page without a document yet */ }
   };

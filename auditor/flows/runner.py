@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from auditor.browser.page import NetworkTracker, settle_script, utc_now
+from auditor.browser.page import NetworkTracker, probe, settle, settle_script, utc_now
 from auditor.engine import _Shared, _classify_nav_error, audit_loaded
 from auditor.flows.identity import Identity, make_identity, render
 from auditor.flows.spec import Flow, Step
@@ -96,6 +96,12 @@ CARD_FIELD = r"(^|[^a-z])(card|cc-?num|ccnum|cardnumber|cvc|cvv|csc|kreditkarte|
 NOT_PAYMENT_CARD = r"gift|voucher|loyal|cadeau|geschenk|regalo|bonus"
 #: steps whose target is read (and, but for press, marked as acted on) before the action
 TARGET_KINDS = ("click", "check", "uncheck", "select", "fill", "press")
+#: steps that usually change nothing a check reads (text typed into a field, a checkpoint, a wait): after a short
+#: quiet moment, if the page's address, DOM mutation count, box and select states, storage and cookies are what
+#: they were at the last audit, that audit is reused (the last step of a flow is always audited afresh)
+REUSABLE_KINDS = ("fill", "audit", "expect", "wait_for", "scroll", "press")
+#: the quiet moment a reusable step waits for before it is compared (ms), and at most how long (ms)
+REUSE_QUIET_MS, REUSE_CAP_MS = 60, 800
 
 
 class StepFailed(Exception):
@@ -166,6 +172,7 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
                                   at=utc_now()))
         else:
             steps.append(FlowStep(index=0, kind="start", label=flow.start, page=await audit_here(None), at=utc_now()))
+            last = (await probe(page), 0, steps[-1].page)  # what the last audit saw: (probe, step, result)
             for step in flow.steps:
                 at = utc_now()
                 try:
@@ -178,8 +185,12 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
                     if len(refused) > n_refused:
                         raise StepFailed(f"refused: {refused[-1]}", "refused")
                     layer = 2 if _opened_settings(step, acted[step.index], steps) else 1
+                    result = await _unchanged(page, network, step, flow, last)
+                    if result is None:
+                        result = await audit_here(step, layer)
+                        last = (await probe(page), step.index, result)
                     done = FlowStep(index=step.index, kind=step.kind, label=_label(step, identity),
-                                    page=await audit_here(step, layer), at=at, note=state.notes.get(step.index, ""))
+                                    page=result, at=at, note=state.notes.get(step.index, ""))
                     if _journey_finds_here(shared, flow, steps + [done], acted):
                         await _full_page_shot(page, done.page, opts, mask())
                     steps.append(done)
@@ -356,6 +367,20 @@ async def _do(page, step: Step, flow: Flow, identity: Identity, state: WalkState
             label = f"{label} ({context})"  # "Add" in the card of "Linen napkins, set of 4 $28.00"
         return label
     return ""
+
+
+async def _unchanged(page, network, step: Step, flow: Flow, last) -> PageResult | None:
+    """The last audit, reused for a step that changed nothing it could see (see REUSABLE_KINDS), else None."""
+    probe_then, index, result = last
+    if probe_then is None or result is None or result.snapshot is None or step.kind not in REUSABLE_KINDS \
+            or step is flow.steps[-1] or (step.kind == "press" and (step.arg("key") or "").lower() == "enter"):
+        return None
+    await settle(page, network, REUSE_QUIET_MS, REUSE_CAP_MS)
+    if await probe(page) != probe_then:
+        return None
+    now = utc_now()
+    return dataclasses.replace(result, started_at=now, finished_at=now, reused=index,
+                               checks=tuple(dataclasses.replace(c, findings=()) for c in result.checks))
 
 
 def _journey_results(shared: _Shared, flow: Flow, steps: list, acted: dict) -> dict:

@@ -50,6 +50,7 @@ def page_dict(p: PageResult) -> dict[str, Any]:
         "banner": banner_dict(p),
         "consent_evidence": evidence_dict(p),
         "presented_as": to_dict(p.snapshot.presented) if p.snapshot and p.snapshot.presented else None,
+        "reused_audit_of_step": p.reused,
     }
 
 

@@ -168,3 +168,24 @@ def test_a_click_on_a_missing_target_fails_the_step_clearly(site, tmp_path):
     assert proc.returncode == 3
     last = report["flows"][0]["steps"][-1]
     assert last["status"] == "failed" and "timed out" in last["error"] and "#no-such-button" in last["error"]
+
+
+def test_a_step_that_changes_nothing_reuses_the_last_audit_and_one_that_does_is_audited(site, tmp_path):
+    steps = """\
+  - fill: {target: "#name", value: "{{ identity.name }}"}
+  - fill: {target: "#email", value: "{{ identity.email }}"}
+  - fill: {target: "#phone", value: "{{ identity.phone }}"}
+  - audit: details typed
+"""
+    path = tmp_path / "reacts.yaml"
+    path.write_text(f"name: reacts\nstart: /flow/reacts.html\nlocale: en-GB\nsteps:\n{steps}", encoding="utf-8")
+    proc, report, _ = run_flow(site, tmp_path, path)
+    assert proc.returncode == 1, proc.stderr
+    (flow,) = report["flows"]
+    reused = [s["page"]["reused_audit_of_step"] for s in flow["steps"]]
+    # typing the name changes nothing a check reads; typing the e-mail makes the page add a ticked box (a DOM
+    # change): audited afresh, the finding at that step; the phone changes nothing again; the last step is
+    # always audited
+    assert reused == [None, 0, None, 2, None], reused
+    found = {(s["index"], f["check"]) for s in flow["steps"] for f in s["page"]["findings"]}
+    assert found == {(2, "prechecked-consent")}, found
