@@ -183,7 +183,7 @@ def _run_flows(files, base, out, json_path, html_path, fail_on, timeout, viewpor
 def _run_discover(urls, only, walk, allow_submit, out, json_path, html_path, fail_on, timeout, viewport, locale,
                   browser, config, quiet_ms, settle_cap_ms, concurrency, debug, evidence, trace,
                   scan_pages=False, interact=False) -> ExitCode:
-    from auditor.flows.discover import JOURNEYS
+    from auditor.flows.discovery import JOURNEYS
 
     _check_common(fail_on, timeout)
     if only not in JOURNEYS + ("all",):
@@ -221,7 +221,7 @@ def _walk_all(options, cfg, json_path, html_path, flows=(), discover=(), pages=(
     numbers = iter(range(1, 10_000))
 
     async def main():
-        from auditor.flows.discover import discover_journey
+        from auditor.flows.discovery import discover_journey
         from auditor.flows.runner import walk
         started = utc_now()
         async with browser_session(options) as shared:

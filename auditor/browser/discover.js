@@ -1,7 +1,7 @@
 // What automatic discovery needs to know about a page, in one round trip: the links and buttons a person could
 // use (their visible name, where they point, where they sit), the form fields (what they ask for, their state),
 // the forms, and whether the page asks for card details. Facts only: auditor/flows/discover.py decides.
-// Walks the top document and its open shadow roots (not iframes: a flow file's selectors cannot enter them).
+// Walks one document and its open shadow roots; discovery runs it in every frame (a flow step names the frame).
 // The elements are kept under a symbol the page cannot see, so Python can check that a selector it writes
 // points at the same element.
 ({ limit, notCard }) => {
@@ -95,8 +95,10 @@
     let i = forms.findIndex((x) => x.el === f);
     if (i < 0) {
       i = forms.length;
+      let action = '';
+      try { action = new URL(f.getAttribute('action') || '', location.href).pathname; } catch (e) { action = ''; }
       forms.push({ el: f, search: f.getAttribute('role') === 'search' || !!f.querySelector('input[type=search]'),
-                   region: region(f), selector: css(f) });
+                   region: region(f), selector: css(f), action });
     }
     return i;
   };
@@ -104,7 +106,8 @@
   const controls = [];
   const fields = [];
   let card = 0;
-  const CONTROL = 'a[href], button, [role=button], [role=link], input[type=submit], input[type=button], input[type=image]';
+  // options drawn as buttons (a size swatch: role=radio or option, aria-checked) count as controls too
+  const CONTROL = 'a[href], button, [role=button], [role=link], [role=radio], [role=option], input[type=submit], input[type=button], input[type=image]';
   const FIELD = 'input, select, textarea';
   const walk = (root) => {
     for (const el of root.querySelectorAll(CONTROL + ', ' + FIELD + ', *')) {
@@ -151,6 +154,9 @@
           submit: fi >= 0 && (el.type === 'submit' || (tag === 'button' && !el.getAttribute('type'))),
           disabled: !!el.disabled || el.getAttribute('aria-disabled') === 'true', nearPrice: nearPrice(el),
           image: !!(el.querySelector && el.querySelector('img, svg')), y: r.top + window.scrollY, area: r.width * r.height,
+          // a choice drawn as a button: its state, and the group it belongs to (its radiogroup or listbox)
+          selected: ['aria-checked', 'aria-selected', 'aria-pressed'].some((a) => el.getAttribute(a) === 'true'),
+          group: (() => { const g = el.closest('[role=radiogroup], [role=listbox], fieldset'); return g ? css(g) : ''; })(),
         });
       }
     }
@@ -160,6 +166,6 @@
   return {
     url: location.href, title: document.title, h1: h1 ? clean(h1.innerText).slice(0, 160) : '',
     controls, fields, card,
-    forms: forms.map((f) => ({ search: f.search, region: f.region, selector: f.selector })),
+    forms: forms.map((f) => ({ search: f.search, region: f.region, selector: f.selector, action: f.action })),
   };
 }

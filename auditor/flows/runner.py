@@ -177,9 +177,9 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
                 at = utc_now()
                 try:
                     n_blocked, n_refused = len(blocked), len(refused)
-                    acted[step.index] = await _do(page, step, flow, identity, state, st.timeout,
+                    acted[step.index] = await do_step(page, step, flow, identity, state, st.timeout,
                                                   shared.ctx.lexicon)
-                    await _after_action(page)
+                    await after_action(page)
                     if len(blocked) > n_blocked:
                         raise StepFailed(f"navigation out of scope blocked: {blocked[-1]}", "blocked")
                     if len(refused) > n_refused:
@@ -196,7 +196,7 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
                     steps.append(done)
                 except Exception as exc:
                     status = exc.status if isinstance(exc, StepFailed) else "failed"
-                    msg = str(exc) if isinstance(exc, StepFailed) else _one_line(exc)
+                    msg = str(exc) if isinstance(exc, StepFailed) else one_line(exc)
                     error = f"step {step.index} ({_label(step, identity)}): {msg}"
                     shot = await _failure_shot(page, opts, slug, step.index, mask())
                     steps.append(FlowStep(index=step.index, kind=step.kind, label=_label(step, identity),
@@ -215,7 +215,7 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
     except Exception as exc:
         if opts.debug:
             raise
-        error = error or f"internal error: {_one_line(exc)}"
+        error = error or f"internal error: {one_line(exc)}"
         complete = False
     finally:
         try:
@@ -254,7 +254,7 @@ async def open_context(shared: _Shared, flow: Flow, identity: Identity) -> Guard
             return
         if request.is_navigation_request() and request.frame.parent_frame is None:
             host = (urlsplit(url).hostname or "").lower()
-            if url.startswith(("http:", "https:")) and not _in_scope(host, flow.scope):
+            if url.startswith(("http:", "https:")) and not in_scope(host, flow.scope):
                 out.blocked.append(_short(url))
                 await route.abort("blockedbyclient")
                 return
@@ -279,7 +279,7 @@ class WalkState:
     notes: dict = dataclasses.field(default_factory=dict)  # step index -> why a click was let through
 
 
-async def _do(page, step: Step, flow: Flow, identity: Identity, state: WalkState, default_timeout: float,
+async def do_step(page, step: Step, flow: Flow, identity: Identity, state: WalkState, default_timeout: float,
               lexicon) -> str:
     """Carry out one step; returns the visible text of what a click, check or select acted on."""
     timeout = int((step.timeout or min(default_timeout, 15.0)) * 1000)
@@ -482,7 +482,7 @@ def _locate(page, step: Step, target: str):
     return scope.locator(target).first
 
 
-async def _after_action(page) -> None:
+async def after_action(page) -> None:
     """Let a navigation the action started begin and finish (the audit then waits for quiet)."""
     await asyncio.sleep(0.05)
     try:
@@ -516,7 +516,7 @@ def _carries(request, secrets: tuple[str, ...]) -> bool:
     return any(d.replace(" ", "") in hay for d in digits)
 
 
-def _in_scope(host: str, scope: tuple[str, ...]) -> bool:
+def in_scope(host: str, scope: tuple[str, ...]) -> bool:
     return any(host == h or host.endswith("." + h) for h in scope)
 
 
@@ -545,7 +545,7 @@ def _short(url: str) -> str:
     return url if len(url) <= 160 else url[:157] + "…"
 
 
-def _one_line(exc: Exception) -> str:
+def one_line(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
     msg = text[0] if text else type(exc).__name__
     if "Timeout" in type(exc).__name__ or "Timeout " in msg:

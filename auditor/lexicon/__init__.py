@@ -22,6 +22,13 @@ CATEGORIES = (
     "cookie_word", "negation", "save", "legitimate_interest", "age_gate", "signin", "final_submit",
     "order_total", "subtotal", "fee", "shipping", "tax_or_discount",
     "signup", "add_to_cart", "cart", "checkout", "next_step", "keep_shopping", "everything",
+    # journeys (issue 11): buying without an account, the words of addresses, what a form field asks for,
+    # prices that cost nothing, words that only qualify a total or say how many
+    "guest_checkout", "url_signup", "url_signin", "url_account", "url_product", "url_cart", "url_checkout",
+    "field_email", "field_password", "field_birth_date", "field_phone", "field_postcode", "field_city",
+    "field_full_name", "field_first_name", "field_last_name", "field_street", "field_address_extra",
+    "field_country", "field_username", "field_one_time_code", "field_card", "not_payment_card",
+    "free_of_charge", "price_qualifier", "quantity_word",
 )
 # categories whose words make a block of text worth measuring in the browser
 TEXT_CANDIDATE_CATEGORIES = ("agreement", "assumption", "marketing", "sharing", "advertising", "tracking",
@@ -62,6 +69,12 @@ def _escape(word: str) -> str:
 
 def _term_pattern(term: str, js: bool) -> str:
     t = normalise(term)
+    if t.startswith("=") and len(t) > 1:
+        # "=name": only the whole text (apart from punctuation around it: "Name *", "名："), for words that mean
+        # one field alone and another inside a longer label
+        inner = _term_pattern(t[1:], js)
+        edge = r"[^\p{L}\p{N}]*" if js else r"[\W_]*"
+        return f"^{edge}(?:{inner}){edge}$" if inner else ""
     if js:  # the collector compares NFKD text with marks removed
         t = _MARKS.sub("", unicodedata.normalize("NFKD", t))
     prefix = t.endswith("*")
@@ -129,11 +142,11 @@ class _CategoryIndex:
                 continue
             seen.add(t)
             if _CJK.search(t):
-                self.cjk.append((t.strip("*"), t))
+                self.cjk.append((t.strip("*").lstrip("="), t))
                 continue
             words = _index_words(t)
             if not words:
-                self.symbols.append((t.strip("*"), t))  # no letters at all ("×"): a plain substring
+                self.symbols.append((t.strip("*").lstrip("="), t))  # no letters at all ("×"): a plain substring
             elif "*" in words[0] and not words[0].startswith("*") and len(words[0]) >= 3:
                 self.wild_by_head.setdefault(words[0][:2], []).append((words, t))
             elif "*" in words[0]:

@@ -96,7 +96,7 @@ from playwright.async_api import async_playwright
 from auditor.browser.launch import IGNORE_DEFAULT_ARGS, LAUNCH_ARGS, find_browser
 from auditor.flows.spec import load_flow
 from auditor.flows.identity import make_identity
-from auditor.flows.runner import WalkState, _do, _after_action
+from auditor.flows.runner import WalkState, do_step, after_action
 from auditor.lexicon import load
 async def main(path, base):
     flow = load_flow(path, base)
@@ -111,8 +111,8 @@ async def main(path, base):
         await page.goto(flow.start, wait_until="load")
         state = WalkState()
         for step in flow.steps:
-            await _do(page, step, flow, ident, state, 30.0, lex)
-            await _after_action(page)
+            await do_step(page, step, flow, ident, state, 30.0, lex)
+            await after_action(page)
         await browser.close()
 asyncio.run(main(sys.argv[1], sys.argv[2]))
 """

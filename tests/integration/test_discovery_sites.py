@@ -312,11 +312,14 @@ def test_a_blog_without_signup_or_shop_has_no_journeys_and_exits_3(site, runs):
     for d in (signup, checkout):
         assert not d["found"] and not d["file"] and d["steps"] == 0, d
     # the sidebar's "Subscribe" box is not a sign-up, "Read more" links are not products
-    assert signup["stopped"] == "no sign-up link or button was found on the start page", signup
-    assert checkout["stopped"] == "no add-to-cart button and no product link were found on the start page"
+    # every "not found" says what was looked for
+    assert signup["stopped"] == ("no sign-up link or button was found on the start page (looked for sign-up "
+                                 "wording and addresses, a sign-in or account link)"), signup
+    assert checkout["stopped"].startswith("no add-to-cart button, no product link and no search form were found "
+                                          "on the start page"), checkout
     # nor is the comment form (name, e-mail, comment) of a post
     gear = run.discovery(url(site, "no-journeys", "gear.html"), "signup")
-    assert not gear["found"] and gear["stopped"] == "no sign-up link or button was found on the start page", gear
+    assert not gear["found"] and gear["stopped"].startswith("no sign-up link or button was found on the start page"), gear
     port = site["no-journeys"].rsplit(":", 1)[1]
     written = sorted(p.name for p in (run.out / "flows").glob(f"127-0-0-1-{port}-*.yaml"))
     assert not [n for n in written if "-index-" in n or "-gear-signup" in n], written

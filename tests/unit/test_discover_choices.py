@@ -3,13 +3,12 @@ button leads on, which never is clicked, and the flow file it writes."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from auditor.cli import _flow_slug
-from auditor.flows.discover import (_field_kind, _main_form, _pick, _product_link, _signup_entry, _Walk,
-                                    flow_yaml)
+from auditor.flows.discovery import flow_yaml
+from auditor.flows.discovery.facts import parse
+from auditor.flows.discovery.offers import Offers
 from auditor.flows.identity import make_identity
 from auditor.flows.spec import Flow, Step, load_flow
 from auditor.lexicon import load
@@ -19,15 +18,13 @@ CTX = CheckContext(lexicon=load())
 URL = "http://shop.test/cart.html"
 
 
-def walk(visited=()):
-    flow = Flow(name="t", start="http://shop.test/", scope=("shop.test",))
-    w = _Walk(SimpleNamespace(ctx=CTX), flow, None, None, make_identity("en-GB", 1))
-    w.visited.update(visited)
-    return w
+def walk(visited=()) -> Offers:
+    """What a walk on shop.test reads from page facts, after visiting ``visited``."""
+    return Offers(CTX.lexicon, ("shop.test",), set(visited))
 
 
 def field(**kw):
-    base = dict(tag="input", type="text", id="", name="", autocomplete="", label="", placeholder="", required=False,
+    base = dict(i=0, tag="input", type="text", id="", name="", autocomplete="", label="", placeholder="", required=False,
                 value="", checked=False, disabled=False, visible=True, labelVisible=True, form=0, selector="#x",
                 region="main", cardish=False, options=[], selectedIndex=-1)
     base.update(kw)
@@ -43,8 +40,8 @@ def control(text, href="", region="main", form=-1, area=1000.0, **kw):
 
 
 def facts(controls=(), fields=(), url=URL, forms=None):
-    return {"url": url, "title": "", "h1": "", "controls": list(controls), "fields": list(fields), "card": 0,
-            "forms": forms if forms is not None else [{"search": False, "region": "main", "selector": "form"}]}
+    return parse({"url": url, "title": "", "h1": "", "controls": list(controls), "fields": list(fields), "card": 0,
+                  "forms": forms if forms is not None else [{"search": False, "region": "main", "selector": "form"}]})
 
 
 @pytest.mark.parametrize("kw, kind", [
@@ -63,7 +60,7 @@ def facts(controls=(), fields=(), url=URL, forms=None):
     (dict(label="Gift message"), None), (dict(label="County (optional)"), None),
 ])
 def test_field_kind(kw, kind):
-    assert _field_kind(field(**kw)) == kind
+    assert walk().field_kind(facts(fields=[field(**kw)]).fields[0]) == kind
 
 
 def test_a_newsletter_box_or_a_search_form_is_not_the_form_to_fill():
@@ -71,41 +68,40 @@ def test_a_newsletter_box_or_a_search_form_is_not_the_form_to_fill():
           field(form=2, label="Email"), field(form=2, label="Password", type="password")]
     forms = [{"search": True, "region": "header", "selector": "f0"}, {"search": False, "region": "footer", "selector": "f1"},
              {"search": False, "region": "main", "selector": "f2"}]
-    assert _main_form(walk(), facts(fields=fs, forms=forms)) == 2
-    assert _main_form(walk(), facts(fields=fs[:2], forms=forms)) is None
+    assert walk().main_form(facts(fields=fs, forms=forms)) == 2
+    assert walk().main_form(facts(fields=fs[:2], forms=forms)) is None
 
 
 def test_checkout_before_next_and_never_a_final_purchase_or_continue_shopping():
     w = walk()
     cs = [control("Continue shopping", "http://shop.test/index.html"), control("Place order", area=9000),
           control("Checkout", "http://shop.test/checkout.html"), control("Next")]
-    assert _pick(w, facts(cs), ("checkout",))["text"] == "Checkout"
-    assert _pick(w, facts(cs), ("next_step",))["text"] == "Next"
-    assert _pick(w, facts(cs[:2]), ("next_step",)) is None  # neither "Continue shopping" nor "Place order"
-    assert _pick(w, facts([control("Complete checkout")]), ("checkout",)) is None
+    assert w.pick(facts(cs), ("checkout",)).text == "Checkout"
+    assert w.pick(facts(cs), ("next_step",)).text == "Next"
+    assert w.pick(facts(cs[:2]), ("next_step",)) is None  # neither "Continue shopping" nor "Place order"
+    assert w.pick(facts([control("Complete checkout")]), ("checkout",)) is None
 
 
 def test_no_link_back_to_a_page_walked_or_to_a_part_of_this_page():
     w = walk(visited={"http://shop.test/cart.html"})
     cs = [control("Checkout", "http://shop.test/cart.html#summary"), control("Basket", "http://shop.test/cart.html")]
     here = "http://shop.test/checkout-shipping.html"
-    assert _pick(w, facts(cs, url=here), ("checkout", "cart")) is None
+    assert w.pick(facts(cs, url=here), ("checkout", "cart")) is None
     # a link found by its address only (an icon), never from a page of the same kind
     icon = [control("", "http://shop.test/checkout/address")]
-    import re
-    assert _pick(w, facts(icon, url="http://shop.test/p/1"), ("checkout",), hrefs=re.compile("/checkout"))
-    assert _pick(w, facts(icon, url="http://shop.test/checkout/start"), ("checkout",), hrefs=re.compile("/checkout")) is None
+    assert w.pick(facts(icon, url="http://shop.test/p/1"), ("checkout",), "url_checkout")
+    assert w.pick(facts(icon, url="http://shop.test/checkout/start"), ("checkout",), "url_checkout") is None
 
 
 def test_the_main_part_of_the_page_wins_over_the_header():
     cs = [control("Checkout", "http://shop.test/checkout", region="header", area=9000),
           control("Proceed to checkout", "http://shop.test/checkout?step=1", area=500)]
-    assert _pick(walk(), facts(cs), ("checkout",))["text"] == "Proceed to checkout"
+    assert walk().pick(facts(cs), ("checkout",)).text == "Proceed to checkout"
 
 
 def test_out_of_scope_links_are_never_chosen():
     cs = [control("Checkout", "https://pay.other.example/checkout")]
-    assert _pick(walk(), facts(cs), ("checkout",)) is None
+    assert walk().pick(facts(cs), ("checkout",)) is None
 
 
 @pytest.mark.parametrize("c, found", [
@@ -117,15 +113,15 @@ def test_out_of_scope_links_are_never_chosen():
     (control("Sign up", "https://auth.other.example/signup"), False),  # out of scope
 ])
 def test_signup_entry(c, found):
-    assert (_signup_entry(walk(), facts([c])) is not None) is found
+    assert (walk().signup_entry(facts([c])) is not None) is found
 
 
 def test_a_product_link_by_its_address_or_next_to_a_price_not_in_the_menu():
     menu = control("Tents", "http://shop.test/products/tents", region="nav")
     card = control("Ridgeline 2 Tent", "http://shop.test/products/ridgeline-2", nearPrice=True)
     plain = control("Our story", "http://shop.test/about")
-    assert _product_link(walk(), facts([menu, plain, card], url="http://shop.test/"))["text"] == "Ridgeline 2 Tent"
-    assert _product_link(walk(), facts([menu, plain], url="http://shop.test/")) is None
+    assert walk().product_link(facts([menu, plain, card], url="http://shop.test/")).text == "Ridgeline 2 Tent"
+    assert walk().product_link(facts([menu, plain], url="http://shop.test/")) is None
 
 
 def test_the_written_flow_reads_back_with_quotes_and_non_ascii(tmp_path):
