@@ -6,6 +6,7 @@ items (what is bought), fees, delivery, tax or discounts, the subtotal and the t
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -156,7 +157,33 @@ def _with_items_elsewhere(page: PageSnapshot, ctx: CheckContext, basket: Basket)
         if abs(sum(r.amount for r in chosen) - target) < 0.005:
             extra = tuple(Line(r, "item", label_key(r.label)) for r in chosen)
             return Basket(basket.container, extra + basket.lines)
+    # one line per row of a table (Shopify's cart drawer: each line its own container): the lines, one per
+    # container, that add up to the total, the ones nearest the total when several sets do
+    singles = [rows[0] for c, rows in by_container.items() if c not in ("", "body", "html > body")][:12]
+    charges = sum(ln.row.amount for ln in basket.lines if ln.kind in ("fee", "shipping"))
+    targets = {round(target, 2)} | ({round(basket.total.row.amount - charges, 2)} if basket.total is not None else set())
+    best = None
+    for mask in range(1, 1 << len(singles)):
+        pick = [r for k, r in enumerate(singles) if mask >> k & 1]
+        if any(abs(sum(r.amount for r in pick) - t) < 0.005 for t in targets):
+            # the most lines, from containers named alike (rows of one table), nearest the total
+            alike = len(os.path.commonprefix([r.container for r in pick])) if len(pick) > 1 else 0
+            far = sum(_distance(r, basket.total.row if basket.total is not None else r) for r in pick)
+            key = (-len(pick), -alike, far)
+            if best is None or key < best[0]:
+                best = (key, pick)
+    if best is not None:
+        extra = tuple(Line(r, "item", label_key(r.label)) for r in best[1])
+        return Basket(basket.container, extra + basket.lines)
     return basket
+
+
+def _distance(a: PriceRow, b: PriceRow) -> float:
+    """How far apart two rows are on the page (centres of their boxes); 0 when a box is unknown."""
+    ba, bb = a.ref.box, b.ref.box
+    if ba is None or bb is None:
+        return 0.0
+    return ((ba.x + ba.width / 2 - bb.x - bb.width / 2) ** 2 + (ba.y + ba.height / 2 - bb.y - bb.height / 2) ** 2) ** 0.5
 
 
 _NUMBER = re.compile(r"\d{1,3}(?:[.,'\u00a0\u202f ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?")
@@ -203,20 +230,43 @@ def explained_by(ctx: CheckContext, acted_on: str, row: PriceRow, basket_before:
     return bool(mine & line) or any(_compound(a, b) for a in mine for b in line)
 
 
+def add_steps(ctx: CheckContext, steps) -> list:
+    """The steps that put something in the basket: an "Add to cart" or "Buy now" click."""
+    lex = ctx.lexicon
+    return [s for s in steps if s.kind in ("click", "press") and s.acted_on
+            and (lex.has("add_to_cart", s.acted_on) or lex.has("final_submit", s.acted_on))]
+
+
+def shopping_steps(ctx: CheckContext, steps) -> list:
+    """The steps whose page can show the person's basket: from the first add-to-cart on, when the walk adds
+    something (a product page's "TOTAL 39,000원 (1개)" for the options chosen is no basket yet); every step of
+    a walk that starts at a basket."""
+    adds = add_steps(ctx, steps)
+    return [s for s in steps if s.index >= adds[0].index] if adds else list(steps)
+
+
 def chosen_lines(ctx: CheckContext, steps, lines: list, unexplained: bool = False) -> list:
     """The basket lines the person's actions in ``steps`` (journey steps up to the first basket) explain, or,
     with ``unexplained``, the others. Each add-to-cart or buy-now click explains the one line that fits it best
     (words shared with the control, the card it sits in and the page it was clicked on; its price), even if
     none fits (it added something); each box ticked or option chosen explains a line it names. With no
     add-to-cart step the basket was not filled by the person in this walk: every line counts as chosen."""
-    lex = ctx.lexicon
-    adds = [s for s in steps if s.kind in ("click", "press") and s.acted_on
-            and (lex.has("add_to_cart", s.acted_on) or lex.has("final_submit", s.acted_on))]
-    if not adds:
+    claims = claim_lines(ctx, steps, lines)
+    if claims is None:
         return [] if unexplained else list(lines)
+    return [ln for ln in lines if (ln.key not in claims) == unexplained]
+
+
+def claim_lines(ctx: CheckContext, steps, lines: list) -> dict | None:
+    """{line key: what the person did that explains it (the add's words and the page it was clicked on)} for
+    the first basket (see ``chosen_lines``); None when the walk added nothing itself."""
+    lex = ctx.lexicon
+    adds = add_steps(ctx, steps)
+    if not adds:
+        return None
     titles = {s.index: (s.snapshot.title if s.snapshot is not None else "") for s in steps}
     remaining = list(lines)
-    chosen = []
+    claims: dict = {}
     for s in adds:  # first the adds: a product link clicked before names the product but adds nothing
         if not remaining:
             break
@@ -226,7 +276,7 @@ def chosen_lines(ctx: CheckContext, steps, lines: list, unexplained: bool = Fals
                  else 0), -k) for k, ln in enumerate(remaining)]
         best = remaining[max(range(len(remaining)), key=lambda k: fits[k])]
         remaining.remove(best)
-        chosen.append(best)
+        claims[best.key] = said
     for s in steps:  # then a box ticked, an option chosen, an extra clicked that names its line
         if not remaining or not s.acted_on or s in adds:
             continue
@@ -235,8 +285,8 @@ def chosen_lines(ctx: CheckContext, steps, lines: list, unexplained: bool = Fals
         best = next((ln for ln in remaining if explained_by(ctx, s.acted_on, ln.row)), None)
         if best is not None:
             remaining.remove(best)
-            chosen.append(best)
-    return remaining if unexplained else chosen
+            claims[best.key] = s.acted_on
+    return claims
 
 
 def _navigation(ctx: CheckContext, text: str) -> bool:

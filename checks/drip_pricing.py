@@ -36,7 +36,7 @@ Show every mandatory charge in the first price the person sees.
 
 from __future__ import annotations
 
-from auditor.baskets import explained_by, find_basket, line_kind, same_item, shares_words
+from auditor.baskets import explained_by, find_basket, line_kind, same_item, shares_words, shopping_steps
 from auditor.models import Journey
 from auditor.registry import CheckContext, Hit, NotApplicable, check, quote
 
@@ -54,11 +54,15 @@ def drip_pricing(journey: Journey, ctx: CheckContext):
     seen_items: set[str] = set()
     reported: set[str] = set()
     shown: list = []  # every amount shown on the pages before this step: (amount, kind, label)
+    shopping = {s.index for s in shopping_steps(ctx, journey.steps)}
     for step in journey.steps:
         if step.snapshot is None:
             continue
         earlier = list(shown)
         shown += [(r.amount, line_kind(ctx, r.label), r.label) for r in step.snapshot.prices if not r.struck]
+        acted_before = [s for s in journey.steps if s.index < step.index and s.acted_on]
+        if step.index not in shopping:
+            continue  # a product page's price box before anything is in the basket
         basket = find_basket(step.snapshot, ctx)
         if basket is None or basket.total is None:
             continue
@@ -83,6 +87,8 @@ def drip_pricing(journey: Journey, ctx: CheckContext):
             if explained_by(ctx, step.acted_on, ln.row, tuple(x.row.label for x in items)):
                 chosen += ln.row.amount  # a paid delivery option the person picked
                 continue
+            if any(explained_by(ctx, s.acted_on, ln.row, tuple(x.row.label for x in items)) for s in acted_before):
+                continue  # chosen at an earlier step ("Kurier DPD 15,99 zł"), listed only now: in the totals since
             if any(abs(amount - ln.row.amount) <= TOLERANCE and (kind == ln.kind or shares_words(label, ln.row.label))
                    for amount, kind, label in earlier):
                 chosen += ln.row.amount  # disclosed before: "Delivery £4.95 on all orders" on the product page

@@ -45,7 +45,7 @@ Offer extras unticked and add them to the basket only when the person chooses th
 
 from __future__ import annotations
 
-from auditor.baskets import chosen_lines, explained_by, find_basket, same_item
+from auditor.baskets import claim_lines, explained_by, find_basket, same_item, shopping_steps
 from auditor.models import Journey
 from auditor.registry import CheckContext, Hit, NotApplicable, check, quote
 
@@ -57,7 +57,8 @@ from auditor.registry import CheckContext, Hit, NotApplicable, check, quote
 def sneak_into_basket(journey: Journey, ctx: CheckContext):
     previous = None  # (step index, {key: line}) of the last basket seen
     reported: set[str] = set()
-    for step in journey.steps:
+    claims: dict = {}  # first-basket line key -> what the person did that put it there (the add and its page)
+    for step in shopping_steps(ctx, journey.steps):
         if step.snapshot is None:
             continue
         basket = find_basket(step.snapshot, ctx)
@@ -67,7 +68,9 @@ def sneak_into_basket(journey: Journey, ctx: CheckContext):
         if previous is None:
             # the first basket: the lines the person's own actions so far do not explain
             done = [s for s in journey.steps if s.index <= step.index]
-            for ln in chosen_lines(ctx, done, list(items.values()), unexplained=True):
+            claimed = claim_lines(ctx, done, list(items.values()))
+            claims = claimed or {}
+            for ln in ([] if claimed is None else [x for x in items.values() if x.key not in claimed]):
                 reported.add(ln.key)
                 yield Hit(
                     element=ln.row.ref, step=step.index, confidence="medium",
@@ -82,7 +85,14 @@ def sneak_into_basket(journey: Journey, ctx: CheckContext):
             # names the machine it covers is not the machine)
             gone = [p for k, p in previous[1].items() if k not in items]
             for key, ln in items.items():
-                if key in previous[1] or key in reported or any(same_item(ln.row.label, p.row.label) for p in gone):
+                if key in previous[1] or key in reported:
+                    continue
+                was = next((p for p in gone if same_item(ln.row.label, p.row.label) or (
+                    p.key in claims and same_item(ln.row.label, claims[p.key]))), None)
+                if was is not None:
+                    # the same item relabelled ("판매가" on the product page is "오버핏 코튼 셔츠" in the order)
+                    if was.key in claims:
+                        claims[key] = claims[was.key]
                     continue
                 if explained_by(ctx, step.acted_on, ln.row, tuple(p.row.label for p in previous[1].values())):
                     continue  # the person chose it

@@ -156,9 +156,9 @@ def first_findings(flow: dict) -> dict:
     return {c: {min(steps)} for c, steps in out.items()}
 
 
-async def _reached(flow_file: str, selector: str) -> tuple[bool, str]:
-    """Walk a discovered flow file again (plain steps, the runner's code) and say whether ``selector`` is
-    visible at its end, in the page or any of its frames."""
+async def _reached_all(cases: dict, concurrency: int = 3) -> dict:
+    """Walk discovered flow files again (plain steps, the runner's code, one browser) and say for each whether
+    its ``selector`` is visible at the end, in the page or any of its frames: {key: (reached, last url)}."""
     from playwright.async_api import async_playwright
 
     from auditor.browser.launch import IGNORE_DEFAULT_ARGS, LAUNCH_ARGS, find_browser
@@ -166,43 +166,64 @@ async def _reached(flow_file: str, selector: str) -> tuple[bool, str]:
     from auditor.flows.runner import WalkState, after_action, do_step
     from auditor.flows.spec import load_flow
     from auditor.lexicon import load
-    flow = load_flow(flow_file)
-    ident = make_identity(flow.locale, flow.seed)
+    lex = load()
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(browser, flow_file: str, selector: str) -> tuple[bool, str]:
+        async with gate:
+            flow = load_flow(flow_file)
+            ident = make_identity(flow.locale, flow.seed)
+            context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale=flow.locale)
+            try:
+                page = await context.new_page()
+                await page.goto(flow.start, wait_until="load")
+                state = WalkState()
+                try:
+                    for step in flow.steps:
+                        await do_step(page, step, flow, ident, state, 15.0, lex)
+                        await after_action(page)
+                except Exception as exc:
+                    return False, f"step failed: {str(exc).splitlines()[0][:200]}"
+                await page.wait_for_timeout(300)
+                for frame in page.frames:
+                    try:
+                        if await frame.locator(selector).first.is_visible():
+                            return True, page.url
+                    except Exception:
+                        continue
+                return False, page.url
+            finally:
+                await context.close()
+
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=find_browser(None, pw), args=list(LAUNCH_ARGS),
                                            ignore_default_args=list(IGNORE_DEFAULT_ARGS))
         try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 800})
-            await page.goto(flow.start, wait_until="load")
-            state = WalkState()
-            for step in flow.steps:
-                await do_step(page, step, flow, ident, state, 15.0, load())
-                await after_action(page)
-            await page.wait_for_timeout(300)
-            for frame in page.frames:
-                try:
-                    if await frame.locator(selector).first.is_visible():
-                        return True, page.url
-                except Exception:
-                    continue
-            return False, page.url
+            keys = list(cases)
+            done = await asyncio.gather(*(one(browser, *cases[k]) for k in keys))
+            return dict(zip(keys, done))
         finally:
             await browser.close()
 
 
-def reached(flow_file: str, selector: str) -> tuple[bool, str]:
-    return asyncio.run(_reached(flow_file, selector))
+def reached_all(cases: dict) -> dict:
+    """{key: (flow file, selector)} -> {key: (reached, where)}."""
+    return asyncio.run(_reached_all(cases))
 
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp, serve_all() as twins:
         found = discover_all(twins, Path(tmp) / "discover")
+        cases = {(shop, twin, journey): (found[(shop, twin, journey)]["file"], exp["reached"])
+                 for (shop, twin), t in twins.items() for journey, exp in t.journeys.items()
+                 if found.get((shop, twin, journey), {}).get("found")}
+        reach = reached_all(cases)
         for (shop, twin), t in twins.items():
-            for journey, exp in t.journeys.items():
-                d = found.get((shop, twin, journey))
-                ok = d and d["found"] and reached(d["file"], exp["reached"])[0]
-                print(f"{'OK ' if ok else 'NO '} {shop:16} {twin:5} {journey:8} "
-                      f"{(d or {}).get('steps', 0):2} steps  {(d or {}).get('stopped', 'not run')}")
+            for journey in t.journeys:
+                d = found.get((shop, twin, journey)) or {}
+                ok, where = reach.get((shop, twin, journey), (False, ""))
+                print(f"{'OK ' if ok else 'NO '} {shop:16} {twin:5} {journey:8} {d.get('steps', 0):2} steps  "
+                      f"{d.get('stopped', 'not run')}  {'' if ok else where}")
         walked = walk_flows(twins, Path(tmp) / "walk")
         for key, value in walked.items():
             if key == "_proc":

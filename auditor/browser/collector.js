@@ -1071,8 +1071,12 @@ function collect(opts) {
 
 // An amount with its currency, either side: "£129.00", "1.299,00 €", "R$ 49,90", "¥12,800", "12 800 円".
 const PRICE_NUM = "\\d{1,3}(?:[.,'\\u00a0\\u202f ]\\d{3})+(?:[.,]\\d{1,2})?|\\d+(?:[.,]\\d{1,2})?";
-const PRICE_RE = new RegExp("[-−]?\\s?(?:US\\$|R\\$|£|€|\\$|¥|￥|₹|\\b(?:CHF|USD|EUR|GBP|JPY|CNY|RMB)\\b)\\s?[-−]?(?:" + PRICE_NUM +
-  ")|(?<![A-Za-z0-9])[-−]?(?:" + PRICE_NUM + ")\\s?(?:€|円|元|zł|kr\\b|\\b(?:CHF|EUR|USD|GBP)\\b)", "g");
+// Symbols before the amount, units after it; ISO codes either side (the Python side reads the same list:
+// auditor/browser/page.py, _CURRENCIES).
+const CURRENCY_CODES = "CHF|USD|EUR|GBP|JPY|CNY|RMB|KRW|VND|THB|RUB|UAH|TRY|PLN|CZK|HUF|RON|BGN|SEK|NOK|DKK|INR|IDR|MYR|TWD|HKD|AUD|CAD|BRL|MXN|ILS|AED|SAR";
+const PRICE_RE = new RegExp("[-−]?\\s?(?:US\\$|R\\$|NT\\$|HK\\$|A\\$|C\\$|£|€|\\$|¥|￥|₹|₩|₫|฿|₽|₴|₺|₪|\\bRp\\.?|\\bRM|\\b(?:" + CURRENCY_CODES +
+  ")\\b)\\s?[-−]?(?:" + PRICE_NUM + ")|(?<![A-Za-z0-9])[-−]?(?:" + PRICE_NUM +
+  ")\\s?(?:€|円|元|zł|원|₩|₫|đ|฿|บาท|₽|руб|₴|грн|₺|₪|kr\\b|Kč|Ft\\b|lei\\b|лв|TL\\b|\\b(?:" + CURRENCY_CODES + ")\\b)", "g");
 
 // Rows that pair a label with one amount (a basket line, a fee, a total), inside the container that groups
 // them. The label is the row's text without the amount.
@@ -1111,15 +1115,21 @@ function priceRows(ref) {
     const st = getComputedStyle(row);
     const box = boxOf(row);
     if (!box || box.width < 1 || box.height < 1 || !isRendered(row, st)) continue;
-    const text = norm(row.innerText || '');
+    // a quantity before the amount ("Patelnia × 1 129,99 zł") is not a thousands group of it
+    const text = norm(row.innerText || '').replace(/([×x]\s?\d{1,3})\s+(?=\d)/g, '$1 · ');
     PRICE_RE.lastIndex = 0;
     const m = PRICE_RE.exec(text);
     if (!m) continue;
     let label = norm(text.replace(m[0], ' ')).replace(/^[:\s–—-]+|[:\s–—-]+$/g, '');
-    if (!label && row.previousElementSibling) {
+    // <th>Łącznie</th><td><strong>150,97 zł</strong> (zawiera VAT)</td>: the label is before the row's cell
+    let labelled = row;
+    for (let k = 0; k < 2 && !labelled.previousElementSibling && labelled.parentElement && labelled.parentElement !== document.body; k++) {
+      labelled = labelled.parentElement;
+    }
+    if ((!label || /^\(.*\)$/.test(label) || !/\p{L}/u.test(label)) && labelled.previousElementSibling) {
       // <dt>Delivery</dt><dd>£4.95</dd>, <span>Convenience fees</span><span>₹70.80</span>: the label is just before
       // (its own small print, a price breakdown, dropped), unless that element is a line of its own
-      const prev = row.previousElementSibling;
+      const prev = labelled.previousElementSibling;
       PRICE_RE.lastIndex = 0;
       const before = norm((prev.innerText || '').replace(PRICE_RE, ' ')).replace(/[:\s]+$/, '');
       if (before.length <= 80 && !out.some((r) => prev === r.el || prev.contains(r.el))) label = before;

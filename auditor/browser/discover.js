@@ -11,7 +11,7 @@
   const clean = (t) => String(t || '').replace(/\s+/g, ' ').trim();
   const esc = (s) => (window.CSS && CSS.escape ? CSS.escape(s) : String(s).replace(/[^\w-]/g, '\\$&'));
   const quote = (s) => '"' + String(s).replace(/["\\]/g, '\\$&') + '"';
-  const PRICE = /(?:[£€$¥￥₹]|R\$|US\$)\s?\d|\d(?:[.,]\d{2})?\s?(?:€|EUR|USD|GBP|円|元|zł|kr)(?![\p{L}])/u;
+  const PRICE = /(?:[£€$¥￥₹₩₫฿₽₴₺₪]|R\$|US\$|\bRp|\bRM)\s?\d|\d(?:[.,]\d{2,3})?\s?(?:€|EUR|USD|GBP|円|元|zł|원|₩|₫|đ|฿|บาท|₽|руб|₴|грн|₺|kr|Kč|Ft|lei|лв|TL)(?![\p{L}])/u;
   const CARD = /(^|[^a-z])(card|cc-?num|ccnum|cardnumber|cvc|cvv|csc|kreditkarte|carte|tarjeta|carta|cartao)([^a-z]|$)/i;
 
   const visible = (el) => {
@@ -122,8 +122,10 @@
         const ac = (el.getAttribute('autocomplete') || '').toLowerCase();
         const ids = (el.name || '') + ' ' + (el.id || '');
         const cardish = ac.startsWith('cc-') || (CARD.test(ids) && !new RegExp(notCard, 'i').test(ids));
-        if (cardish && (vis || (el.labels && el.labels.length))) card++;
         const labelVisible = vis || !!(el.labels && [...el.labels].some(visible)) || !!(el.closest('label') && visible(el.closest('label')));
+        // a card field counts when it is shown (or its label is: a styled input): a collapsed payment section
+        // of a one-page checkout is not the payment step yet
+        if (cardish && labelVisible) card++;
         if (!vis && !labelVisible) continue;
         els.push(el);
         fields.push({

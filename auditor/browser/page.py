@@ -314,9 +314,13 @@ async def collect_page(page, url: str, terms: str, viewport: tuple[int, int], pr
         collected_at=utc_now(), presented=presented, prices=tuple(prices))
 
 
-_CURRENCIES = (("US$", "USD"), ("R$", "BRL"), ("£", "GBP"), ("€", "EUR"), ("$", "USD"), ("¥", "JPY"), ("￥", "CNY"),
-               ("₹", "INR"), ("円", "JPY"), ("元", "CNY"), ("zł", "PLN"), ("kr", "SEK"), ("CHF", "CHF"),
-               ("USD", "USD"), ("EUR", "EUR"), ("GBP", "GBP"), ("JPY", "JPY"), ("CNY", "CNY"), ("RMB", "CNY"))
+_CURRENCIES = (("US$", "USD"), ("R$", "BRL"), ("NT$", "TWD"), ("HK$", "HKD"), ("A$", "AUD"), ("C$", "CAD"),
+               ("£", "GBP"), ("€", "EUR"), ("$", "USD"), ("¥", "JPY"), ("￥", "CNY"), ("₹", "INR"), ("円", "JPY"),
+               ("元", "CNY"), ("zł", "PLN"), ("원", "KRW"), ("₩", "KRW"), ("₫", "VND"), ("đ", "VND"), ("฿", "THB"),
+               ("บาท", "THB"), ("₽", "RUB"), ("руб", "RUB"), ("₴", "UAH"), ("грн", "UAH"), ("₺", "TRY"),
+               ("₪", "ILS"), ("Kč", "CZK"), ("Ft", "HUF"), ("lei", "RON"), ("лв", "BGN"), ("TL", "TRY"),
+               ("Rp", "IDR"), ("RM", "MYR"), ("kr", "SEK"), ("CHF", "CHF"), ("USD", "USD"), ("EUR", "EUR"),
+               ("GBP", "GBP"), ("JPY", "JPY"), ("CNY", "CNY"), ("RMB", "CNY"), ("KRW", "KRW"))
 
 
 def parse_amount(raw: str) -> tuple[float | None, str]:

@@ -21,8 +21,8 @@ Final, in this order (the first rule that applies decides):
      none filled in on the page, no card fields (an order or an account cannot be made for nobody: a basket's
      "Order now" or a product's "Buy it now" leads to the checkout form);
    - else final;
-4. a form that posts to an order, payment or registration address (``url_final_action`` words), once buyer
-   details are given, and the label does not say it moves on;
+4. a form that posts to an order, payment or registration address (``FINAL_ACTION``), or any form with a
+   password field, sent once buyer details are given, when the label does not say it moves on;
 5. anything else is a step forward.
 
 A flow step may say ``final: false``: the person who wrote the flow vouches that the click is not final. It is
@@ -53,6 +53,7 @@ class SubmitFacts:
     card_page: bool = False  # the page shows payment card fields or a payment frame
     details: bool = False  # its form (or the page) holds filled-in buyer details: e-mail, phone, address, password
     action: str = ""  # the path of the address its form posts to, when it sends one with POST
+    password_form: bool = False  # its form has a password field (an account is made or opened with it)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,10 @@ def judge(facts: SubmitFacts, lexicon, enter: bool = False, walked_details: bool
         return Verdict(True, f"it would {what}")
     if facts.submits and facts.action and FINAL_ACTION.search(facts.action) and given and not forward:
         return Verdict(True, f"its form posts to {facts.action}")
+    if facts.submits and facts.password_form and given and not forward:
+        # Shopify's "Create" posts the registration form to /account: a form with a password, sent once the
+        # person's details are in it, makes (or opens) an account whatever its button says
+        return Verdict(True, "it would send a form with a password (an account is made or opened)")
     return Verdict(False, "a step forward")
 
 

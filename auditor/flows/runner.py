@@ -86,8 +86,9 @@ TARGET_JS = r"""(el, [mark, notCard, cardRe, identity]) => {
   if (form && submits && (form.getAttribute('method') || '').toLowerCase() === 'post') {
     try { action = new URL(form.getAttribute('action') || '', location.href).pathname; } catch (e) { action = ''; }
   }
+  const passwordForm = !!form && !!form.querySelector('input[type=password]');
   return { label: label.slice(0, 200), context: context.slice(0, 200), submits, cardForm, cardPage, link, details,
-           action };
+           action, passwordForm };
 }"""
 #: field names and frame names of payment card fields (and of frames that hold them)
 CARD_FIELD = r"(^|[^a-z])(card|cc-?num|ccnum|cardnumber|cvc|cvv|csc|kreditkarte|carte|tarjeta|carta|cartao)([^a-z]|$)"
@@ -461,7 +462,8 @@ def _submit_guard(facts: dict, flow: Flow, step: Step, state: WalkState, verb: s
                          f"would let it through)", "refused")
     verdict = judge(SubmitFacts(label=label, link=bool(facts.get("link")), submits=bool(facts.get("submits")),
                                 card_form=bool(facts.get("cardForm")), card_page=bool(facts.get("cardPage")),
-                                details=bool(facts.get("details")), action=facts.get("action") or ""),
+                                details=bool(facts.get("details")), action=facts.get("action") or "",
+                                password_form=bool(facts.get("passwordForm"))),
                     lexicon, enter=verb != "click", walked_details=state.details, vouched=step.final is False)
     if verdict.final:
         raise StepFailed(f"refused to {verb} {what}: {verdict.reason} (the flow needs allow_submit: true, or "

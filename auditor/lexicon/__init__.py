@@ -28,7 +28,7 @@ CATEGORIES = (
     "field_email", "field_password", "field_birth_date", "field_phone", "field_postcode", "field_city",
     "field_full_name", "field_first_name", "field_last_name", "field_street", "field_address_extra",
     "field_country", "field_username", "field_one_time_code", "field_card", "not_payment_card",
-    "free_of_charge", "price_qualifier", "quantity_word",
+    "free_of_charge", "price_qualifier", "quantity_word", "payment_method",
 )
 # categories whose words make a block of text worth measuring in the browser
 TEXT_CANDIDATE_CATEGORIES = ("agreement", "assumption", "marketing", "sharing", "advertising", "tracking",
@@ -39,6 +39,8 @@ TEXT_CANDIDATE_CATEGORIES = ("agreement", "assumption", "marketing", "sharing", 
 SUBSTRING_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
                               r"\u1100-\u11ff\u3130-\u318f\uac00-\ud7af\u0e00-\u0e7f]")
 _CJK = SUBSTRING_SCRIPT
+#: Hangul (syllables, jamo and compatibility jamo): its terms match whatever the spacing
+_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 #: marks removed before matching: Latin accents, Arabic short vowels (harakat) and the tatweel stretch
 _MARKS = re.compile(r"[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u0640]")
 _WS = re.compile(r"\s+")
@@ -83,6 +85,10 @@ def _term_pattern(term: str, js: bool) -> str:
     if not core:
         return ""
     body = r"\s+".join(_escape(w) for w in core.split(" "))
+    if _HANGUL.search(core):
+        # Korean word spacing varies from site to site ("결제예정 금액", "결제 예정 금액", "결제예정금액"): a Korean
+        # term matches with or without the spaces between its letters
+        body = r"\s*".join(_escape(ch) for ch in core if not ch.isspace())
     letter = r"[\p{L}\p{N}\p{M}]" if js else _LETTER
     if prefix:
         body = body + (r"[\p{L}\p{N}\p{M}]*" if js else rf"(?:\w|[{_MARK_CLASS}])*")
@@ -142,7 +148,8 @@ class _CategoryIndex:
                 continue
             seen.add(t)
             if _CJK.search(t):
-                self.cjk.append((t.strip("*").lstrip("="), t))
+                sub = t.strip("*").lstrip("=")
+                self.cjk.append((sub.replace(" ", "") if _HANGUL.search(sub) else sub, t))
                 continue
             words = _index_words(t)
             if not words:
@@ -156,8 +163,9 @@ class _CategoryIndex:
 
     def _candidates(self, n: str, words: tuple[str, ...], cjk: bool) -> set[str]:
         found = set()
+        bare = n.replace(" ", "") if cjk else n
         for sub, pat in (self.cjk + self.symbols if cjk else self.symbols):
-            if sub and sub in n:
+            if sub and (sub in n or sub in bare):
                 found.add(pat)
         for i, w in enumerate(words):
             for rest, pat in self.first.get(w, ()):

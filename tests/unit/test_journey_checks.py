@@ -38,6 +38,8 @@ CART = page(row("Summit 45L Pack", "£129.00"), row("Subtotal", "£129.00"), row
 @pytest.mark.parametrize("raw, amount, currency", [
     ("£1,299.00", 1299.0, "GBP"), ("1.299,00 €", 1299.0, "EUR"), ("R$ 49,90", 49.9, "BRL"), ("¥12,800", 12800.0, "JPY"),
     ("12 800 円", 12800.0, "JPY"), ("−£5.00", -5.0, "GBP"), ("$19.99", 19.99, "USD"), ("99 €", 99.0, "EUR"),
+    ("42,000원", 42000.0, "KRW"), ("₩39,000", 39000.0, "KRW"), ("1 299 Kč", 1299.0, "CZK"), ("12 990 Ft", 12990.0, "HUF"),
+    ("129,99 zł", 129.99, "PLN"), ("฿1,290", 1290.0, "THB"), ("NT$1,200", 1200.0, "TWD"), ("₫120.000", 120000.0, "VND"),
 ])
 def test_amounts_are_parsed_in_every_convention(raw, amount, currency):
     assert parse_amount(raw) == (amount, currency)

@@ -121,3 +121,11 @@ def test_a_flow_may_vouch_for_a_click_and_the_verdict_says_why():
     v = judge(facts, LEX, vouched=True)
     assert not v.final and "final: false" in v.reason
     assert judge(SubmitFacts(label="Commander", link=True), LEX).reason == "a link to another page"
+
+
+def test_a_form_with_a_password_sent_with_details_makes_an_account_whatever_its_button_says():
+    # Shopify's registration: "Create", POST /account
+    assert final(SubmitFacts(label="Create", submits=True, details=True, password_form=True, action="/account"))
+    # the first step of a longer sign-up moves on; nothing typed yet, nothing made
+    assert not final(SubmitFacts(label="Continue", submits=True, details=True, password_form=True))
+    assert not final(SubmitFacts(label="Create", submits=True, details=False, password_form=True))

@@ -136,6 +136,31 @@ async def fill(w, facts: PageFacts, form: int, eager: bool = False) -> int:
     return len(w.steps) - before
 
 
+async def fill_beside(w, facts: PageFacts, form: int | None, eager: bool = False) -> int:
+    """The identity fields of the page's other small forms (Magento asks for the e-mail in a form of its own
+    above the address form): empty e-mail, phone or name fields in the main part of the page; with ``eager``
+    (the page did not move on), an option in their empty choice groups too (a delivery method)."""
+    o = w.offers
+    before = len(w.steps)
+    if eager:
+        for other in sorted({f.form for f in facts.fields if f.form >= 0 and f.form != form and f.type == "radio"}):
+            x = facts.forms[other]
+            if not x.search and x.region not in EDGE:
+                await fill(w, facts, other, eager=True)
+    for f in facts.fields:
+        if f.form == form or f.form < 0 or f.disabled or not f.visible or f.value or f.region in EDGE \
+                or f.type not in TEXT_TYPES:
+            continue
+        x = facts.forms[f.form]
+        if x.search or x.region in EDGE:
+            continue
+        kind = o.field_kind(f)
+        if kind in ("email", "phone", "first_name", "last_name", "name"):
+            await w.act("fill", {"target": await w.target(f), "value": "{{ identity.%s }}" % kind},
+                        why="the checkout asks for it in a form of its own")
+    return len(w.steps) - before
+
+
 def needed_box(o, label: str) -> bool:
     """A box of the terms ("I accept the terms", "[필수] 이용약관 동의"): agreement wording, no purpose (marketing,
     partners, an extra) and not "agree to all" (which would tick the optional ones too)."""

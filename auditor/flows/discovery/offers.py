@@ -154,24 +154,42 @@ class Offers:
         return max(cands, key=lambda c: c.area, default=None) if facts.card == 0 else None
 
     def product_link(self, facts: PageFacts) -> Control | None:
+        """A link to a product: next to a price (a product card), or its address says so; never the menu, nor
+        the basket, checkout or account."""
         def score(c: Control) -> int:
             if c.tag != "a" or not c.href or not self.in_scope(c) or c.region in EDGE:
                 return 0
-            if _page_of(c.href) == facts.page:
-                return 0  # a link to a part of this page
+            if _page_of(c.href) == facts.page or _page_of(c.href) in self.visited:
+                return 0  # a link to a part of this page, or back
             s = 0
-            if self.url_is("url_product", c.href):
-                s += 3
             if c.near_price:
+                s += 3
+            if self.url_is("url_product", c.href):
                 s += 2
             if c.text and len(c.text) > 3:
                 s += 1
             if self.url_is("url_cart", c.href) or self.url_is("url_checkout", c.href) or \
-                    self.url_is("url_signin", c.href) or self.url_is("url_signup", c.href):
-                s -= 3
+                    self.url_is("url_signin", c.href) or self.url_is("url_signup", c.href) or \
+                    self.url_is("url_account", c.href):
+                s -= 4
             return s
         best = max(facts.controls, key=lambda c: (score(c), -c.y), default=None)
         return best if best is not None and score(best) >= 3 else None
+
+    def payment_step(self, facts: PageFacts) -> str:
+        """Does the page ask how to pay: card fields shown (in the page or a payment frame), or a choice of
+        payment methods ("Credit Card", "BLIK", "신용카드") offered? Says which, or ''."""
+        if facts.card:
+            return "card fields"
+        for f in facts.fields:
+            if f.type == "radio" and (f.visible or f.label_visible) and f.region not in EDGE \
+                    and self.has("payment_method", f.label) and not self.has("not_payment_card", f.label):
+                return f'a choice of payment method ("{f.label[:40]}")'
+        for c in facts.controls:
+            if c.role in ("radio", "tab", "option") and c.region not in EDGE and self.has("payment_method", c.text) \
+                    and not self.has("not_payment_card", c.text):
+                return f'a choice of payment method ("{c.text[:40]}")'
+        return ""
 
     def looks_like_checkout(self, facts: PageFacts) -> bool:
         """A basket or checkout page: its address says so, it asks for card details, or it offers the way to
@@ -207,10 +225,10 @@ class Offers:
 
     def forward(self, facts: PageFacts, c: Control) -> bool:
         """Not a link back to a page already walked, nor to a part of this page (a hash route is a page)."""
-        if not c.href:
+        if not c.href or _scripted(c):
             return True
         target = _page_of(c.href)
-        return target != facts.page and target not in self.visited and c.raw_href not in ("#", "")
+        return target != facts.page and target not in self.visited
 
     def pick(self, facts: PageFacts, categories: tuple[str, ...], url_category: str | None = None) -> Control | None:
         """The most prominent control named in one of ``categories`` (or, for links, whose address is of
@@ -225,6 +243,8 @@ class Offers:
             if self.has("keep_shopping", c.text) or self.has("signin", c.text) and not self.has("signup", c.text) \
                     and not self.has("guest_checkout", c.text):
                 return False  # "Continue shopping" leads back to the shop; "Sign in to check out" to a login
+            if "add_to_cart" not in categories and self.has("add_to_cart", c.text):
+                return False  # "장바구니 담기" (put in the cart) names the cart but adds another item
             return any(self.has(cat, c.text) for cat in categories)
 
         named = main_first([c for c in facts.controls if ok(c)])
@@ -267,6 +287,12 @@ def host_of(url: str) -> str:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:  # "https://[CLICK_URL]/x": no host a flow could be scoped to
         return ""
+
+
+def _scripted(c: Control) -> bool:
+    """A link that is a button in disguise: "#", "#none", "javascript:", or role=button (its script acts)."""
+    raw = (c.raw_href or "").strip().lower()
+    return c.role == "button" or raw in ("", "#", "#none", "#0", "#!", "#void", "#;") or raw.startswith("javascript:")
 
 
 def _page_of(url: str) -> str:

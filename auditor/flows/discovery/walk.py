@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.browser.page import NetworkTracker, settle
-from auditor.flows.discovery.choices import choose_required, fill
+from auditor.flows.discovery.choices import choose_required, fill, fill_beside
 from auditor.flows.discovery.facts import Control, PageFacts, gather
 from auditor.flows.discovery.flowfile import short
 from auditor.flows.discovery.offers import EDGE, Offers
@@ -123,7 +123,9 @@ class Walk:
                                                                for f in facts.fields),
                                  card_page=facts.card > 0,
                                  details=any(f.value and f.type in ("email", "tel", "password") for f in facts.fields),
-                                 action=form.action if form else ""),
+                                 action=form.action if form else "",
+                                 password_form=c.form >= 0 and any(f.form == c.form and f.type == "password"
+                                                                   for f in facts.fields)),
                      self.lexicon, walked_details=self.state.details).final
 
 
@@ -245,9 +247,13 @@ async def checkout(w: Walk) -> str:
     if add is None and o.buy_now(facts) is None:
         product = o.product_link(facts)
         if product is not None:
-            await w.click(product, "open a product", "a product link: its address says so, or it sits by a price")
-            facts = await w.facts()
-            add = o.add_to_cart(facts)
+            for _ in range(2):  # a category page first, sometimes, then the product
+                await w.click(product, "open a product", "a product link: it sits by a price, or its address says so")
+                facts = await w.facts()
+                add = o.add_to_cart(facts)
+                product = o.product_link(facts) if add is None and o.buy_now(facts) is None else None
+                if product is None:
+                    break
         elif _search_form(w, facts) is not None:
             stopped = await _book(w, facts)
             if stopped:
@@ -263,13 +269,12 @@ async def checkout(w: Walk) -> str:
             return f"no add-to-cart or buy-now button on the product page {facts.url}"
         chosen = add or buy
         await choose_required(w, facts, chosen)
-        before = facts.signature()
         await w.click(chosen, "add to the basket" if add else "buy now",
                       "the product's own button (not a cross-sell's)" if add else
                       "no add-to-cart: buy now leads to the order form (nothing is ordered before details are given)")
         facts = await w.facts()
-        for _ in range(3):  # a notice, a drawer, a mini-cart or a modal, then the basket
-            if facts.signature() != before and o.looks_like_checkout(facts) and o.pick(facts, ("checkout",)) is None:
+        for _ in range(4):  # a notice, a drawer, a mini-cart or a modal, the basket, then the checkout
+            if o.payment_step(facts) or _has_address_form(w, facts) or o.pick(facts, ("guest_checkout",)) is not None:
                 break
             go = o.pick(facts, ("checkout",)) or o.pick(facts, ("cart",), "url_cart")
             if go is None:
@@ -280,11 +285,9 @@ async def checkout(w: Walk) -> str:
             what = "go to the checkout" if w.has("checkout", go.text) else "go to the basket"
             await w.click(go, what, "named like the checkout" if what == "go to the checkout"
                           else "named like the basket, or its address says so")
-            before = facts.signature()
             facts = await w.facts()
-            if facts.card or _has_address_form(w, facts):
-                break
-        if not o.looks_like_checkout(facts) and not _has_address_form(w, facts):
+        if not o.looks_like_checkout(facts) and not _has_address_form(w, facts) and \
+                o.pick(facts, ("guest_checkout",)) is None:
             return f"after adding to the basket, {facts.url} shows no basket or checkout"
     w.reached = True
     return await _through_checkout(w, facts)
@@ -295,8 +298,10 @@ async def _through_checkout(w: Walk, facts: PageFacts) -> str:
     seen = set()
     retried = False
     for _ in range(MAX_FORM_PAGES):
-        if facts.card:
-            return f"reached the payment step ({facts.url}): stopped before any card detail is typed"
+        paying = o.payment_step(facts)
+        if paying:
+            return (f"reached the payment step ({facts.url}, {paying}): stopped before any payment detail is "
+                    "typed")
         signature = facts.signature()
         guest = o.pick(facts, ("guest_checkout",))
         if guest is not None and signature not in seen:
@@ -309,6 +314,7 @@ async def _through_checkout(w: Walk, facts: PageFacts) -> str:
             form = o.main_form(facts, exclude=(form,))
         if form is not None:
             await fill(w, facts, form, eager=retried)
+        await fill_beside(w, facts, form, eager=retried)
         nxt = _next(w, facts, form)
         if nxt is None:
             final = o.pick(facts, ("final_submit",))
