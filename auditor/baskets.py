@@ -39,16 +39,6 @@ class Basket:
         return [ln for ln in self.lines if ln.kind == kind]
 
 
-#: a tax or period word that only qualifies a total ("Total (inc. VAT)", "合計（税込）", "Totaal per maand")
-_TOTAL_NOTE = re.compile(r"vat|tax|mwst|ust|iva|tva|btw|gst|税|per |pro |par |al |/|month|maand|monat|mois|mes|月"
-                         r"|moms|alv|kaibemaks|km|pvn|pvm|afa|dph|ddv|pdv|kdv|φπα|ндс|пдв|ддс|ppn|thue|부가세|ภาษี"
-                         r"|ضريبة|जीएसटी", re.I)
-
-
-_QUALIFIER = re.compile(r"[(（\[:/]|(incl|inc|including|inkl|with|ttc|per|pro|par|al|a |税込|含|sis|sh |ar |su |koos"
-                        r"|cu |z |s |vc |dahil|με |с |з |مع|सहित|포함|รวม|bao gom|termasuk)", re.I)
-
-
 def line_kind(ctx: CheckContext, label: str) -> str:
     lex = ctx.lexicon
     total = lex.spans("order_total", label)
@@ -57,9 +47,12 @@ def line_kind(ctx: CheckContext, label: str) -> str:
         # the total; "Total VAT" or "Total shipping" is a line of its own
         notes = lex.spans("tax_or_discount", label)
         rest = normalise(label)[total[0][1]:].strip()
-        qualified = not rest or _QUALIFIER.match(rest)
-        if (not notes and not lex.has("shipping", label) and not lex.has("fee", label)) or (
-                qualified and all(_TOTAL_NOTE.search(t) for _, _, t in notes)):
+        qualifiers = lex.spans("price_qualifier", label)
+        opens = lex.spans("price_qualifier", rest)
+        qualified = not rest or rest[0] in "(（[:/" or (bool(opens) and opens[0][0] == 0)
+        # every tax or period word is part of a qualifier ("inc. VAT", "per maand", "税込"), not a line's name
+        covered = all(any(a <= s0 and e0 <= b for a, b, _ in qualifiers) for s0, e0, _ in notes)
+        if (not notes and not lex.has("shipping", label) and not lex.has("fee", label)) or (qualified and covered):
             return "order_total"
     taxes = lex.spans("tax_or_discount", label)
     addon = lex.spans("paid_addon", label)

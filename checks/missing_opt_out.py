@@ -58,7 +58,6 @@ declining an add-on as a plain first option of its own control.
 
 from __future__ import annotations
 
-import re
 
 from auditor.banners import button_kind
 from auditor.consent import (ASSUMABLE, PURPOSE_WORDS, classify_button, declines, informs_only_necessary,
@@ -289,10 +288,6 @@ def _buried_declines(page: PageSnapshot, ctx: CheckContext):
                      ("select_label", c.label)))
 
 
-_FREE = re.compile(r"\b(free|included|no cost|kostenlos|gratis|inklusive|inbegriffen|gratuit|inclus|incluid|"
-                   r"inclus|compreso|incluso|inbegrepen|grátis)\b|免费|無料", re.I)
-
-
 def _locked_addons(page: PageSnapshot, ctx: CheckContext):
     """A paid extra ticked and disabled: the person cannot untick it; at best a small link removes it."""
     for c in page.controls:
@@ -301,7 +296,7 @@ def _locked_addons(page: PageSnapshot, ctx: CheckContext):
         if not (c.visible or c.label_visible):
             continue
         found = purpose_of(ctx, c.label, ("paid_addon", "subscription"))
-        if not found or ctx.lexicon.has("necessary", c.label) or _FREE.search(c.label):
+        if not found or ctx.lexicon.has("necessary", c.label) or ctx.lexicon.has("free_of_charge", c.label):
             yield None  # a charge that is part of the price, or a free perk ("Free gift wrap", "included")
             continue
         cat, term = found

@@ -157,11 +157,13 @@ def first_findings(flow: dict) -> dict:
 
 
 async def _reached_all(cases: dict, concurrency: int = 3) -> dict:
-    """Walk discovered flow files again (plain steps, the runner's code, one browser) and say for each whether
-    its ``selector`` is visible at the end, in the page or any of its frames: {key: (reached, last url)}."""
+    """Walk discovered flow files again (the runner's step code and its wait for a quiet page between steps, no
+    audit; one browser) and say for each whether its ``selector`` is visible at the end, in the page or any of
+    its frames: {key: (reached, last url)}."""
     from playwright.async_api import async_playwright
 
     from auditor.browser.launch import IGNORE_DEFAULT_ARGS, LAUNCH_ARGS, find_browser
+    from auditor.browser.page import NetworkTracker, settle, settle_script
     from auditor.flows.identity import make_identity
     from auditor.flows.runner import WalkState, after_action, do_step
     from auditor.flows.spec import load_flow
@@ -174,12 +176,16 @@ async def _reached_all(cases: dict, concurrency: int = 3) -> dict:
             flow = load_flow(flow_file)
             ident = make_identity(flow.locale, flow.seed)
             context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale=flow.locale)
+            await context.add_init_script(settle_script())
             try:
                 page = await context.new_page()
+                network = NetworkTracker(page)
                 await page.goto(flow.start, wait_until="load")
                 state = WalkState()
                 try:
                     for step in flow.steps:
+                        # as `auditor flow` walks: each step waits for the page to go quiet before the next
+                        await settle(page, network, 200, 5000)
                         await do_step(page, step, flow, ident, state, 15.0, lex)
                         await after_action(page)
                 except Exception as exc:

@@ -152,8 +152,9 @@ async def fill_beside(w, facts: PageFacts, form: int | None, eager: bool = False
                 or f.type not in TEXT_TYPES:
             continue
         x = facts.forms[f.form]
-        if x.search or x.region in EDGE:
-            continue
+        if x.search or x.region in EDGE or any(o.has("newsletter_popup", c.text) or o.has("marketing", c.text)
+                                               for c in o.form_controls(facts, f.form)):
+            continue  # a newsletter box (its "Subscribe" button) is no part of the checkout
         kind = o.field_kind(f)
         if kind in ("email", "phone", "first_name", "last_name", "name"):
             await w.act("fill", {"target": await w.target(f), "value": "{{ identity.%s }}" % kind},

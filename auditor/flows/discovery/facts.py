@@ -7,7 +7,7 @@ Facts only; the choices are made in ``offers`` (what the page offers) and ``walk
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 
 DISCOVER_JS = (resources.files("auditor.browser") / "discover.js").read_text(encoding="utf-8")

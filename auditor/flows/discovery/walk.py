@@ -303,18 +303,19 @@ async def _through_checkout(w: Walk, facts: PageFacts) -> str:
             return (f"reached the payment step ({facts.url}, {paying}): stopped before any payment detail is "
                     "typed")
         signature = facts.signature()
-        guest = o.pick(facts, ("guest_checkout",))
-        if guest is not None and signature not in seen:
-            seen.add(signature)
-            await w.click(guest, "continue as a guest", "buying needs no account: the guest checkout is taken")
-            facts = await w.facts()
-            continue
-        form = o.main_form(facts)
-        if form is not None and o.is_login_form(facts, form):
-            form = o.main_form(facts, exclude=(form,))
-        if form is not None:
-            await fill(w, facts, form, eager=retried)
-        await fill_beside(w, facts, form, eager=retried)
+        for _ in range(2):  # typing can make the page offer more (delivery methods once the address is in)
+            form = o.main_form(facts)
+            if form is not None and o.is_login_form(facts, form):
+                form = o.main_form(facts, exclude=(form,))
+            typed = (await fill(w, facts, form, eager=retried)) if form is not None else 0
+            typed += await fill_beside(w, facts, form, eager=retried)
+            if not typed:
+                break
+            again = await w.facts()
+            if again.signature() == facts.signature():
+                facts = again
+                break
+            facts = again
         nxt = _next(w, facts, form)
         if nxt is None:
             final = o.pick(facts, ("final_submit",))
@@ -341,7 +342,7 @@ def _next(w: Walk, facts: PageFacts, form: int | None) -> Control | None:
     """The way on: checkout wording, the form's own button when it moves on, "Continue / Next", else a
     control worded like an order that the submit guard judges a step forward (nobody to order for yet)."""
     o = w.offers
-    nxt = o.pick(facts, ("checkout",), "url_checkout")
+    nxt = o.pick(facts, ("guest_checkout",)) or o.pick(facts, ("checkout",), "url_checkout")
     if nxt is None and form is not None:
         b = o.submit_button(facts, form)
         if b is not None and not w.final(b, facts) and not w.has("keep_shopping", b.text):
@@ -356,6 +357,8 @@ def _next(w: Walk, facts: PageFacts, form: int | None) -> Control | None:
 
 
 def _why_next(w: Walk, c: Control) -> str:
+    if w.has("guest_checkout", c.text):
+        return "buying needs no account: the guest checkout is taken"
     if w.has("checkout", c.text):
         return "named like the checkout"
     if w.has("next_step", c.text):
