@@ -6,6 +6,7 @@ items (what is bought), fees, delivery, tax or discounts, the subtotal and the t
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import unicodedata
@@ -302,15 +303,23 @@ def _compound(a: str, b: str) -> bool:
 
 
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]+")
-#: words that say how much or which variant, never what: they make no two lines the same
-_FILLER = frozenset("qty quantity size pcs stk anz menge qté qte cantidad quantità quantita aantal quantidade "
-                    "each per item items the and for with von und de la le les des del con per".split())
+#: joining words that make no two lines the same ("Tent and pegs" ~ "Stove and pot")
+_JOINERS = frozenset("the and for with von und de la le les des del con per".split())
+
+
+@functools.lru_cache(maxsize=1)
+def _filler() -> frozenset:
+    """Words that say how much or which variant, never what (the lexicon's ``quantity_word``, in every language:
+    "qty", "Menge", "taille", "수량"), and the joining words."""
+    from auditor.lexicon import load
+    words = {label_key(t.strip("*")) for _, t in load().terms.get("quantity_word", ())}
+    return frozenset(w for w in words if w and " " not in w) | _JOINERS
 
 
 def _words(label: str, min_len: int) -> set[str]:
     """The label's words worth comparing, a plural "s" dropped ("tickets" ~ "ticket")."""
     return {w[:-1] if len(w) > 4 and w.endswith("s") and not w.endswith("ss") else w
-            for w in label_key(label).split() if len(w) >= min_len and w not in _FILLER}
+            for w in label_key(label).split() if len(w) >= min_len and w not in _filler()}
 
 
 def shares_words(a: str, b: str, min_len: int = 4) -> bool:

@@ -4,7 +4,7 @@
 // Walks one document and its open shadow roots; discovery runs it in every frame (a flow step names the frame).
 // The elements are kept under a symbol the page cannot see, so Python can check that a selector it writes
 // points at the same element.
-({ limit, notCard }) => {
+({ limit, card, notCard }) => {
   const KEY = Symbol.for('consent-auditor.discover');
   const els = [];
   try { window[KEY] = els; } catch (e) { /* a frozen window: selectors are then checked by count only */ }
@@ -12,7 +12,8 @@
   const esc = (s) => (window.CSS && CSS.escape ? CSS.escape(s) : String(s).replace(/[^\w-]/g, '\\$&'));
   const quote = (s) => '"' + String(s).replace(/["\\]/g, '\\$&') + '"';
   const PRICE = /(?:[£€$¥￥₹₩₫฿₽₴₺₪]|R\$|US\$|\bRp|\bRM)\s?\d|\d(?:[.,]\d{2,3})?\s?(?:€|EUR|USD|GBP|円|元|zł|원|₩|₫|đ|฿|บาท|₽|руб|₴|грн|₺|kr|Kč|Ft|lei|лв|TL)(?![\p{L}])/u;
-  const CARD = /(^|[^a-z])(card|cc-?num|ccnum|cardnumber|cvc|cvv|csc|kreditkarte|carte|tarjeta|carta|cartao)([^a-z]|$)/i;
+  // payment card fields by their name or id, and cards that pay nothing (a gift card): the lexicon's words
+  const CARD = new RegExp(card, 'i');
 
   const visible = (el) => {
     const r = el.getBoundingClientRect();

@@ -90,11 +90,6 @@ TARGET_JS = r"""(el, [mark, notCard, cardRe, identity]) => {
   return { label: label.slice(0, 200), context: context.slice(0, 200), submits, cardForm, cardPage, link, details,
            action, passwordForm };
 }"""
-#: field names and frame names of payment card fields (and of frames that hold them)
-CARD_FIELD = r"(^|[^a-z])(card|cc-?num|ccnum|cardnumber|cvc|cvv|csc|kreditkarte|carte|tarjeta|carta|cartao)([^a-z]|$)"
-#: field names of cards that pay nothing (a gift card's code, a loyalty number): not payment-card fields, here and
-#: in discovery (auditor/browser/discover.js gets it as an argument)
-NOT_PAYMENT_CARD = r"gift|voucher|loyal|cadeau|geschenk|regalo|bonus"
 #: steps whose target is read (and, but for press, marked as acted on) before the action
 TARGET_KINDS = ("click", "check", "uncheck", "select", "fill", "press")
 #: steps that usually change nothing a check reads (text typed into a field, a checkpoint, a wait): after a short
@@ -292,8 +287,11 @@ async def do_step(page, step: Step, flow: Flow, identity: Identity, state: WalkS
     if kind in TARGET_KINDS and loc is not None:
         # not caught: the submit guard must never pass a click it could not inspect (a missing target fails
         # here as it would in the action)
-        facts = await loc.evaluate(TARGET_JS, [kind != "press", NOT_PAYMENT_CARD, CARD_FIELD,
-                                               identity.values()], timeout=timeout)
+        # payment card fields and the cards that pay nothing (a gift card) are told by the lexicon's words, as
+        # they appear in field names, ids and frame titles
+        facts = await loc.evaluate(TARGET_JS, [kind != "press", lexicon.markup_pattern("not_payment_card"),
+                                               lexicon.markup_pattern("field_card"), identity.values()],
+                                   timeout=timeout)
     if kind == "goto":
         await page.goto(step.arg("url"), wait_until="load", timeout=timeout)
     elif kind == "click":

@@ -248,6 +248,24 @@ class Lexicon:
         found = self._matches(category, text)
         return found[0][2] if found else ""
 
+    @functools.lru_cache(maxsize=16)
+    def markup_pattern(self, category: str) -> str:
+        """A regular expression (valid in Python and JavaScript, used case-insensitively) that finds the
+        category's Latin-script terms in markup identifiers, where words run together or are joined by ``-``,
+        ``_``, ``.`` or ``/``: "card number" finds ``card_number``, ``cardNumber``, ``payment[card-number]``.
+        Each term starts at the start of the identifier or after a character that is no letter."""
+        alts = []
+        for _, term in self.terms.get(category, ()):
+            t = self._normalised[term].strip("*").lstrip("=")
+            if not t or not re.fullmatch(r"[a-z0-9 ./\-]+", t):
+                continue
+            pieces = [x for x in re.split(r"[\s./\-]+", t) if x]
+            if pieces:
+                alts.append(r"[\s_.\-/]*".join(_escape(x) for x in pieces))
+        if not alts:
+            return r"(?!)"
+        return r"(?:^|[^a-z])(?:" + "|".join(sorted(set(alts), key=len, reverse=True)) + ")"
+
     def js_matcher(self, categories=TEXT_CANDIDATE_CATEGORIES) -> dict:
         """A compact term index the collector uses to pick text blocks worth measuring (``termMatcher`` in
         collector.js). It is a superset of :meth:`has`: words are compared as runs of letters and digits, so

@@ -164,9 +164,10 @@ def merge(top: PageFacts, others: list[PageFacts]) -> PageFacts:
                      card=top.card + sum(o.card for o in others))
 
 
-async def gather(page, not_card: str) -> PageFacts:
+async def gather(page, lexicon) -> PageFacts:
     """Run discover.js in the top document and every frame of the page."""
-    args = {"limit": ELEMENT_LIMIT, "notCard": not_card}
+    args = {"limit": ELEMENT_LIMIT, "card": lexicon.markup_pattern("field_card"),
+            "notCard": lexicon.markup_pattern("not_payment_card")}
     top = parse(await page.evaluate(DISCOVER_JS, args))
     others: list[PageFacts] = []
     offset = len(top.forms)

@@ -30,7 +30,7 @@ from auditor.flows.discovery.flowfile import short
 from auditor.flows.discovery.offers import EDGE, Offers
 from auditor.flows.guard import SubmitFacts, judge
 from auditor.flows.identity import Identity
-from auditor.flows.runner import NOT_PAYMENT_CARD, WalkState, after_action, do_step
+from auditor.flows.runner import WalkState, after_action, do_step
 from auditor.flows.spec import Flow, Step
 
 #: at most this many pages of one form journey (a sign-up or checkout longer than this is stopped and noted)
@@ -72,7 +72,7 @@ class Walk:
 
     async def facts(self) -> PageFacts:
         await self.settle()
-        facts = await gather(self.page, NOT_PAYMENT_CARD)
+        facts = await gather(self.page, self.lexicon)
         self.visited.add(facts.page)
         return facts
 
