@@ -4,7 +4,7 @@
 // Walks one document and its open shadow roots; discovery runs it in every frame (a flow step names the frame).
 // The elements are kept under a symbol the page cannot see, so Python can check that a selector it writes
 // points at the same element.
-({ limit, card, notCard }) => {
+({ limit, cardRe, notCard }) => {
   const KEY = Symbol.for('consent-auditor.discover');
   const els = [];
   try { window[KEY] = els; } catch (e) { /* a frozen window: selectors are then checked by count only */ }
@@ -13,7 +13,7 @@
   const quote = (s) => '"' + String(s).replace(/["\\]/g, '\\$&') + '"';
   const PRICE = /(?:[£€$¥￥₹₩₫฿₽₴₺₪]|R\$|US\$|\bRp|\bRM)\s?\d|\d(?:[.,]\d{2,3})?\s?(?:€|EUR|USD|GBP|円|元|zł|원|₩|₫|đ|฿|บาท|₽|руб|₴|грн|₺|kr|Kč|Ft|lei|лв|TL)(?![\p{L}])/u;
   // payment card fields by their name or id, and cards that pay nothing (a gift card): the lexicon's words
-  const CARD = new RegExp(card, 'i');
+  const CARD = new RegExp(cardRe, 'i');
 
   const visible = (el) => {
     const r = el.getBoundingClientRect();

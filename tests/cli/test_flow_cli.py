@@ -189,3 +189,27 @@ def test_a_step_that_changes_nothing_reuses_the_last_audit_and_one_that_does_is_
     assert reused == [None, 0, None, 2, None], reused
     found = {(s["index"], f["check"]) for s in flow["steps"] for f in s["page"]["findings"]}
     assert found == {(2, "prechecked-consent")}, found
+
+
+def test_steps_act_inside_a_cross_origin_frame_and_the_guard_refuses_paying_there(site, tmp_path):
+    steps = """\
+  - fill: {target: "#email", value: "{{ identity.email }}"}
+  - click: {target: "#commander", final: false, name: "commander (the flow vouches it only moves on)"}
+  - fill: {target: "#cardnumber", frame: "#card-frame", value: "{{ identity.card_number }}"}
+  - check: {target: "#save", frame: "iframe[title='Secure card payment']"}
+  - click: {target: "#pay-now", frame: "#card-frame"}
+"""
+    path = tmp_path / "frame.yaml"
+    path.write_text(f"name: frame\nstart: /flow/frame.html\nlocale: en-GB\nsteps:\n{steps}", encoding="utf-8")
+    proc, report, _ = run_flow(site, tmp_path, path)
+    assert proc.returncode == 3, proc.stderr  # incomplete: the last click was refused
+    (flow,) = report["flows"]
+    status = [(s["index"], s["status"]) for s in flow["steps"]]
+    assert status == [(0, "ok"), (1, "ok"), (2, "ok"), (3, "ok"), (4, "ok"), (5, "refused")], status
+    # "Commander" sends a form with the buyer's e-mail in it: the guard would have refused it, the flow vouched
+    assert flow["steps"][2]["note"].startswith("not a final action: the flow vouches"), flow["steps"][2]
+    assert "would send card details" in flow["steps"][5]["error"], flow["steps"][5]
+    assert TEST_CARD_DIGITS not in json.dumps(report) and "4111 1111 1111 1111" not in json.dumps(report)
+
+
+TEST_CARD_DIGITS = "4111111111111111"

@@ -157,3 +157,57 @@ def test_page_text_in_a_written_flow_cannot_break_the_file_or_become_a_template(
     label = render(back.steps[0].name, ident)
     assert ident.password not in label and ident.password not in path.read_text(encoding="utf-8")
     assert render("{{ price }} {{ identity.email }}", ident) == "{{ price }} " + ident.email  # unknown: left alone
+
+
+# ------------------------------------------------------------------------------- issue 11: what pages offer
+
+def test_the_registration_form_beside_a_log_in_form_is_the_one_to_fill():
+    """WooCommerce's "My account": log-in and registration side by side; the log-in form has more fields."""
+    fs = [field(form=0, type="email", label="Nazwa użytkownika lub e-mail", selector="#u"),
+          field(form=0, type="password", label="Hasło", selector="#p", autocomplete="current-password"),
+          field(form=0, type="checkbox", label="Zapamiętaj mnie", selector="#r"),
+          field(form=1, type="email", label="Adres e-mail", selector="#reg_email"),
+          field(form=1, type="password", label="Hasło", selector="#reg_password")]
+    cs = [control("Zaloguj się", form=0, submit=True), control("Zarejestruj się", form=1, submit=True)]
+    forms = [{"search": False, "region": "main", "selector": "f0"}, {"search": False, "region": "main", "selector": "f1"}]
+    assert walk().signup_form(facts(cs, fs, forms=forms)) == 1
+    assert walk().signup_form(facts(cs[:1], fs[:3], forms=forms[:1])) is None
+
+
+@pytest.mark.parametrize("url, category, yes", [
+    ("http://shop.test/checkouts/cn/Z2Nw/?step=contact_information", "url_checkout", True),
+    ("http://shop.test/koszyk/", "url_cart", True),
+    ("http://shop.test/index.html#/pago", "url_checkout", True),  # a hash route is an address too
+    ("http://shop.test/customer/account/create/", "url_signup", True),
+    ("http://shop.test/member/join.html", "url_signup", True),
+    ("http://shop.test/blog/cart-before-the-horse", "url_checkout", False),
+])
+def test_addresses_are_read_with_the_lexicon(url, category, yes):
+    assert walk().url_is(category, url) is yes
+
+
+def test_the_payment_step_is_card_fields_or_a_choice_of_payment_methods_never_a_gift_card():
+    w = walk()
+    methods = [field(type="radio", name="pm", label="Credit Card", selector="#cc"),
+               field(type="radio", name="pm", label="Check / Money order", selector="#mo")]
+    assert w.payment_step(facts(fields=methods)).startswith("a choice of payment method")
+    assert w.payment_step(facts(fields=[field(type="radio", name="o", label="E-gift card", selector="#g")])) == ""
+    assert w.payment_step(facts(fields=[field(type="radio", name="d", label="Standard delivery", selector="#d")])) == ""
+
+
+def test_a_link_that_is_a_button_in_disguise_moves_on_and_an_anchor_on_the_page_does_not():
+    here = "http://shop.test/order/basket.html"
+    scripted = control("전체상품주문", f"{here}#none", rawHref="#none")
+    anchor = control("Checkout", f"{here}#summary", rawHref="#summary")
+    w = walk()
+    assert w.forward(facts([scripted], url=here), facts([scripted], url=here).controls[0])
+    assert not w.forward(facts([anchor], url=here), facts([anchor], url=here).controls[0])
+
+
+def test_add_to_cart_of_the_product_not_of_a_cross_sell_in_a_dialog_and_buy_now_when_alone():
+    main = control("Dodaj do koszyka", area=3000)
+    cross = control("Dodaj do koszyka", region="dialog", area=9000)
+    assert walk().add_to_cart(facts([cross, main])).region == "main"
+    buy = control("Buy it now", area=2000)
+    assert walk().buy_now(facts([buy])).text == "Buy it now"
+    assert walk().buy_now(facts([control("Sign up now")])) is None

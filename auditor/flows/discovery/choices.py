@@ -120,7 +120,10 @@ async def fill(w, facts: PageFacts, form: int, eager: bool = False) -> int:
             continue
         if kind not in CORE_FIELDS and kind != "username" and not f.required:
             continue
-        await w.act("fill", {"target": await w.target(f), "value": "{{ identity.%s }}" % kind})
+        how = f"its autocomplete says {f.autocomplete.split()[-1]}" if f.autocomplete.split() else \
+            f'"{short(f.label or f.placeholder or f.name or f.id, 30)}"'
+        await w.act("fill", {"target": await w.target(f), "value": "{{ identity.%s }}" % kind},
+                    why=f"the field asks for the {kind.replace('_', ' ')} ({how})")
     for group in radios.values():
         # a choice the form insists on; an optional one (a newsletter yes/no, an insurance offer) stays open
         if any(r.checked for r in group) or not (eager or any(r.required for r in group)):

@@ -166,7 +166,7 @@ def merge(top: PageFacts, others: list[PageFacts]) -> PageFacts:
 
 async def gather(page, lexicon) -> PageFacts:
     """Run discover.js in the top document and every frame of the page."""
-    args = {"limit": ELEMENT_LIMIT, "card": lexicon.markup_pattern("field_card"),
+    args = {"limit": ELEMENT_LIMIT, "cardRe": lexicon.markup_pattern("field_card"),
             "notCard": lexicon.markup_pattern("not_payment_card")}
     top = parse(await page.evaluate(DISCOVER_JS, args))
     others: list[PageFacts] = []
