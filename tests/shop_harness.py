@@ -78,20 +78,22 @@ def run_auditor(*args: str, timeout: float = 600) -> subprocess.CompletedProcess
                           capture_output=True, text=True, encoding="utf-8", timeout=timeout)
 
 
-def discover_all(twins: dict, out: Path, concurrency: int = 4) -> dict:
-    """`auditor discover` on every journey start of every twin, one CLI call: {(shop, twin, journey): discovery}."""
+def discover_all(twins: dict, out: Path, concurrency: int = 4, walk: bool = False) -> dict:
+    """`auditor discover` on every journey start of every twin, one CLI call: {(shop, twin, journey): discovery},
+    each with the walked flow under "walked" when ``walk`` (discover, then audit the flows it wrote)."""
     starts = {}
     for t in twins.values():
         for journey in t.journeys:
             starts.setdefault(t.start(journey), []).append((t, journey))
-    proc = run_auditor("discover", *starts, "--no-walk", "--no-evidence", "--timeout", "15", "--concurrency",
-                       str(concurrency), "--out", str(out))
+    proc = run_auditor("discover", *starts, "--walk" if walk else "--no-walk", "--no-evidence", "--timeout", "15",
+                       "--concurrency", str(concurrency), "--out", str(out))
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    flows = {fl["file"]: fl for fl in report.get("flows", [])}
     found = {}
     for d in report["discoveries"]:
         for t, journey in starts.get(d["start"], ()):
             if journey_kind(journey) == d["journey"]:
-                found[(t.shop, t.twin, journey)] = d
+                found[(t.shop, t.twin, journey)] = {**d, "walked": flows.get(d["file"])}
     found["_proc"] = proc
     return found
 

@@ -67,6 +67,14 @@
     }
     return clean(t).slice(0, 160);
   };
+  const rowText = (el, lab) => {
+    for (let cur = el.parentElement, k = 0; cur && k < 3 && cur !== document.body; cur = cur.parentElement, k++) {
+      const t = clean(cur.innerText);
+      if (t.length > 240) break;
+      if (t.length > lab.length + 3) return t;
+    }
+    return '';
+  };
   const region = (el) => {
     for (let cur = el; cur; cur = cur.parentElement || (cur.getRootNode && cur.getRootNode().host) || null) {
       const tag = cur.localName, role = cur.getAttribute && cur.getAttribute('role');
@@ -138,6 +146,8 @@
           region: region(el), cardish,
           options: tag === 'select' ? [...el.options].slice(0, 60).map((o) => ({ value: o.value, label: clean(o.label || o.text), disabled: o.disabled })) : [],
           selectedIndex: tag === 'select' ? el.selectedIndex : -1,
+          // a box labelled only "동의함" / "I agree" is about what its row asks ("마케팅 정보 수신에 동의하십니까?")
+          context: (el.type === 'checkbox' || el.type === 'radio') ? rowText(el, lab) : '',
         });
       } else if (el.matches(CONTROL)) {
         if (!visible(el)) continue;

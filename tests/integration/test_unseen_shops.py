@@ -4,9 +4,10 @@ each in a dark and a clean twin, written by helpers who did not read the detecto
 shop's EXPECT.json and its hand-written flow files.
 
 As a user runs it: the CLI in subprocesses, real Chromium, each twin at the root of its own origin. Three
-runs keep the module to a few minutes: one ``auditor discover --no-walk`` over every start page, one
-``auditor flow`` over every hand-written flow, and one browser that walks each discovered flow again to see
-whether it ends where the journey's last step is (the shop's ``reached`` selector).
+runs keep the module to a few minutes: one ``auditor discover`` over every start page (it writes the flows and
+walks them, auditing every step), one ``auditor flow`` over every hand-written flow, and one browser that
+walks each discovered flow again to see whether it ends where the journey's last step is (the shop's
+``reached`` selector).
 
 Every final control of the shops ("Place order", "Create account", "결제하기") sends a request under
 ``/__recorded__/``; the servers record every request, and the last test asserts none was ever made.
@@ -38,7 +39,7 @@ FLOW_CASES = [(shop, twin, f.name) for shop in shop_names() for twin in TWINS
 def shops(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("shops")
     with serve_all() as twins:
-        found = discover_all(twins, tmp / "discover")
+        found = discover_all(twins, tmp / "discover", walk=True)
         cases = {key: (d["file"], twins[key[:2]].journeys[key[2]]["reached"])
                  for key, d in found.items() if key != "_proc" and d["found"]}
         reach = reached_all(cases)
@@ -61,6 +62,18 @@ def test_discovery_reaches_the_last_step_of_every_journey(shops, shop, twin, jou
         assert "would create the account" in d["stopped"] or "code" in d["stopped"], d["stopped"]
     else:
         assert d["stopped"].startswith("reached the payment step"), d["stopped"]
+
+
+@pytest.mark.parametrize("shop, twin, journey", DISCOVERY_CASES)
+def test_the_walk_of_a_discovered_journey_finds_what_was_planted_and_nothing_else(shops, shop, twin, journey):
+    twins, found, _, _ = shops
+    d = found[(shop, twin, journey)]
+    assert d["found"] and d["walked"] is not None, d["stopped"]
+    walked = d["walked"]
+    assert walked["complete"], walked["error"]
+    checks = {f["check"] for s in walked["steps"] for f in (s.get("page") or {}).get("findings", [])}
+    # the checks the shop's authors planted on this journey (EXPECT.json), nothing else; none on a clean twin
+    assert checks == set(twins[(shop, twin)].expect["findings"][twin][journey]), checks
 
 
 @pytest.mark.parametrize("shop, twin, name", FLOW_CASES)

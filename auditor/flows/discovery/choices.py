@@ -91,7 +91,7 @@ async def fill(w, facts: PageFacts, form: int, eager: bool = False) -> int:
         if f.form != form or f.disabled or f.region in EDGE:
             continue
         if f.type == "checkbox":
-            if not f.checked and (f.required or needed_box(o, f.label)):
+            if not f.checked and (f.required or needed_box(o, f.label, f.context)):
                 why = "the form requires it" if f.required else "a box of the terms, which the form needs"
                 await w.act("check", {"target": await w.target(f)}, f"tick ({short(f.label)})", why=why)
             continue
@@ -165,12 +165,14 @@ async def fill_beside(w, facts: PageFacts, form: int | None, eager: bool = False
     return len(w.steps) - before
 
 
-def needed_box(o, label: str) -> bool:
+def needed_box(o, label: str, context: str = "") -> bool:
     """A box of the terms ("I accept the terms", "[필수] 이용약관 동의"): agreement wording, no purpose (marketing,
-    partners, an extra) and not "agree to all" (which would tick the optional ones too)."""
-    if not label or not o.has("agreement", label):
+    partners, an extra) and not "agree to all" (which would tick the optional ones too), in its label and in
+    the row around it (a box labelled only "동의함" answers the question beside it)."""
+    said = f"{label} {context}".strip()
+    if not label or not o.has("agreement", said):
         return False
-    return not any(o.has(c, label) for c in PURPOSES) and not o.has("everything", label)
+    return not any(o.has(c, said) for c in PURPOSES) and not o.has("everything", said)
 
 
 def option_for(w, f: Field, kind: str | None, eager: bool = False) -> str | None:

@@ -94,6 +94,7 @@ class Field:
     cardish: bool = False
     options: tuple[Option, ...] = ()
     selected_index: int = -1
+    context: str = ""  # a box's row: the question a bare "I agree" label answers
     frame: str = ""
 
 
@@ -147,7 +148,8 @@ def parse(raw: dict, frame: str = "", form_offset: int = 0) -> PageFacts:
         label_visible=bool(f.get("labelVisible", True)), form=form_of(f.get("form", -1)), region=f.get("region", ""),
         cardish=bool(f.get("cardish")), options=tuple(Option(o.get("value", ""), o.get("label", ""),
                                                              bool(o.get("disabled"))) for o in f.get("options", ())),
-        selected_index=int(f.get("selectedIndex", -1)), frame=frame) for f in raw.get("fields", ()))
+        selected_index=int(f.get("selectedIndex", -1)), context=f.get("context", ""), frame=frame)
+        for f in raw.get("fields", ()))
     forms = tuple(Form(search=bool(x.get("search")), region=x.get("region", ""), selector=x.get("selector", ""),
                        action=x.get("action", ""), frame=frame) for x in raw.get("forms", ()))
     return PageFacts(url=raw.get("url", ""), title=raw.get("title", ""), h1=raw.get("h1", ""), controls=controls,
