@@ -215,8 +215,11 @@ async def _reached_all(cases: dict, concurrency: int = 3) -> dict:
 
 
 def reached_all(cases: dict) -> dict:
-    """{key: (flow file, selector)} -> {key: (reached, where)}."""
-    return asyncio.run(_reached_all(cases))
+    """{key: (flow file, selector)} -> {key: (reached, where)}. Run on a thread of its own: under pytest an event
+    loop may already be running on this one (pytest-playwright's)."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _reached_all(cases)).result()
 
 
 def main() -> int:
