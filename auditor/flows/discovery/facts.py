@@ -119,13 +119,17 @@ class PageFacts:
 
     @property
     def page(self) -> str:
-        """The address without its fragment, unless the fragment is a route ("#/checkout", "#!/pay")."""
-        base, _, frag = self.url.partition("#")
-        return self.url if frag.startswith(("/", "!")) else base
+        return page_address(self.url)
 
     def signature(self) -> tuple:
         """What tells one form page from the next: its address (with a hash route), heading and fields."""
         return self.page, self.h1, tuple(sorted(f.frame + f.selector for f in self.fields if f.visible))
+
+
+def page_address(url: str) -> str:
+    """The address without its fragment, unless the fragment is a route ("#/checkout", "#!/pay")."""
+    base, _, frag = url.partition("#")
+    return url if frag.startswith(("/", "!")) else base
 
 
 def parse(raw: dict, frame: str = "", form_offset: int = 0) -> PageFacts:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from auditor.flows.discovery.facts import Control, Field, PageFacts
+from auditor.flows.discovery.facts import Control, Field, PageFacts, page_address
 
 #: autocomplete tokens (the HTML standard's, the same in every language) and the identity field they ask for
 AUTOCOMPLETE = {"given-name": "first_name", "family-name": "last_name", "name": "name", "email": "email",
@@ -159,7 +159,7 @@ class Offers:
         def score(c: Control) -> int:
             if c.tag != "a" or not c.href or not self.in_scope(c) or c.region in EDGE:
                 return 0
-            if _page_of(c.href) == facts.page or _page_of(c.href) in self.visited:
+            if page_address(c.href) == facts.page or page_address(c.href) in self.visited:
                 return 0  # a link to a part of this page, or back
             s = 0
             if c.near_price:
@@ -227,7 +227,7 @@ class Offers:
         """Not a link back to a page already walked, nor to a part of this page (a hash route is a page)."""
         if not c.href or _scripted(c):
             return True
-        target = _page_of(c.href)
+        target = page_address(c.href)
         return target != facts.page and target not in self.visited
 
     def pick(self, facts: PageFacts, categories: tuple[str, ...], url_category: str | None = None) -> Control | None:
@@ -293,11 +293,6 @@ def _scripted(c: Control) -> bool:
     """A link that is a button in disguise: "#", "#none", "javascript:", or role=button (its script acts)."""
     raw = (c.raw_href or "").strip().lower()
     return c.role == "button" or raw in ("", "#", "#none", "#0", "#!", "#void", "#;") or raw.startswith("javascript:")
-
-
-def _page_of(url: str) -> str:
-    base, _, frag = url.partition("#")
-    return url if frag.startswith(("/", "!")) else base
 
 
 def _words(name: str) -> str:
