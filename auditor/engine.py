@@ -12,23 +12,28 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import os
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable
 from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from auditor import TOOL_NAME, __version__
 from auditor.browser.launch import desktop_user_agent, launch
 from auditor.banners import best, find_banners, understood
 from auditor.browser.interact import click, read_state, refuse
-from auditor.browser.page import NetworkTracker, collect_page, settle, settle_script, utc_now
+from auditor.browser.page import (COLLECT_DEADLINE_S, NODE_BUDGET, CollectionFailed, NetworkTracker, collect_page,
+                                  settle, settle_script, utc_now)
+from auditor.browser.worlds import Unresponsive, Worlds
 from auditor.config import Config
-from auditor.evidence.screenshots import crop_with_outline
+from auditor.evidence.screenshots import crop_with_outline, open_own_screenshot, shot_clip
 from auditor.language import detect as detect_language
 from auditor.lexicon import load as load_lexicon
-from auditor.models import (AuditRun, BannerReport, BrowserInfo, CheckResult, ChoiceFacts, Finding, PageError, PageResult,
-                            PageSnapshot, RunSettings)
+from auditor.models import (AuditRun, BannerReport, BrowserInfo, CheckResult, ChoiceFacts, Finding, Note, PageError,
+                            PageResult, PageSnapshot, RunSettings)
 from auditor.trackers import site_of
 from auditor.registry import CheckContext, CheckSpec, discover, judge
 
@@ -148,63 +153,235 @@ def _slug(i: int, url: str, taken: set) -> str:
     return slug
 
 
-async def audit_page(shared: _Shared, index: int, url: str, inspect: PageHook | None = None) -> PageResult:
-    opts = shared.options
-    st = opts.settings
-    started = utc_now()
-    timeout_ms = int(st.timeout * 1000)
+async def new_context(shared: _Shared, viewport: tuple[int, int] | None = None, locale: str | None = None,
+                      target: str = ""):
+    """A fresh browser context as every audit uses it: the run's window, locale and user agent, the page-world
+    init script (settle.js), service workers bypassed (what is audited is what the network served), and for a
+    local file (``target``), no other local file outside its folder. Returns (context, files blocked so far)."""
+    st = shared.options.settings
+    vp = viewport or st.viewport
     context = await shared.browser.new_context(
-        viewport={"width": st.viewport[0], "height": st.viewport[1]}, locale=st.locale,
-        user_agent=shared.user_agent, device_scale_factor=1, accept_downloads=False)
-    context.set_default_timeout(timeout_ms)
-    result = PageResult(url=url, started_at=started)
+        viewport={"width": vp[0], "height": vp[1]}, locale=locale or st.locale, user_agent=shared.user_agent,
+        device_scale_factor=1, accept_downloads=False, service_workers="block")
+    context.set_default_timeout(int(st.timeout * 1000))
+    blocked: list[str] = []
     try:
         await context.add_init_script(settle_script())
-        page = await context.new_page()
-        crashed = []
+        if target.startswith("file:"):
+            await guard_local_files(context, target, blocked)
+    except BaseException:
+        await close_quietly(context)
+        raise
+    return context, blocked
+
+
+async def guard_local_files(context, target: str, blocked: list) -> None:
+    """A local file may load what sits in its own folder (and below), nothing else on the disk: a page that frames
+    or fetches ``file:///etc/passwd`` gets an error page, and ``blocked`` names what was refused."""
+    folder = os.path.realpath(os.path.dirname(url2pathname(urlsplit(target).path)))
+
+    async def guard(route, request):
+        path = os.path.realpath(url2pathname(urlsplit(request.url).path))
+        if path == folder or path.startswith(folder.rstrip(os.sep) + os.sep):
+            await route.continue_()
+        else:
+            blocked.append(request.url[:300])
+            await route.abort("accessdenied")
+
+    await context.route("file://**", guard)
+
+
+def on_dialog(worlds, dialog) -> None:
+    """Dialogs never wait for a person: alert, confirm and prompt are dismissed (a confirm's "Cancel" is the
+    refusing answer), a "leave this page?" is accepted (a walked flow goes on); each is recorded."""
+    worlds.dialogs.append((dialog.type, " ".join(str(dialog.message or "").split())[:200]))
+    answer = dialog.accept() if dialog.type == "beforeunload" else dialog.dismiss()
+
+    async def quietly():
+        try:
+            await answer
+        except Exception:
+            pass
+    asyncio.ensure_future(quietly())
+
+
+async def open_page(context):
+    """A new page with the auditor's isolated world attached (before anything loads) and dialogs handled."""
+    page = await context.new_page()
+    worlds = await Worlds.attach(page)
+    page.on("dialog", lambda d: on_dialog(worlds, d))
+    return page
+
+
+async def close_quietly(context, seconds: float = 10.0) -> None:
+    """Close a context; a renderer stuck in a page's busy loop cannot hold the run up."""
+    try:
+        await asyncio.wait_for(context.close(), seconds)
+    except BaseException as exc:
+        if isinstance(exc, asyncio.CancelledError):
+            raise
+
+
+def page_budget(st: RunSettings) -> float:
+    """Seconds one page's audit may take in all: the load, the settle wait, the collection, the refusal in a
+    second context, the screenshots; past it the page is reported unresponsive and the run goes on."""
+    return 3 * st.timeout + 2 * st.settle_cap_ms / 1000 + COLLECT_DEADLINE_S + 30
+
+
+async def audit_page(shared: _Shared, index: int, url: str, inspect: PageHook | None = None) -> PageResult:
+    """Load and audit one page; every failure is a PageResult with an error, never an exception (``--debug``
+    re-raises internal errors) and never a hang."""
+    result = PageResult(url=url, started_at=utc_now())
+    holder: dict = {}
+    budget = page_budget(shared.options.settings)
+    try:
+        return await asyncio.wait_for(_audit_page(shared, index, url, inspect, result, holder), budget)
+    except asyncio.TimeoutError:
+        return _failed(holder.get("result", result), PageError(
+            "unresponsive", f"the page did not let the audit finish within {budget:g} s"), holder)
+
+
+async def _audit_page(shared: _Shared, index: int, url: str, inspect: PageHook | None, result: PageResult,
+                      holder: dict) -> PageResult:
+    opts = shared.options
+    st = opts.settings
+    timeout_ms = int(st.timeout * 1000)
+    context, blocked_files = await new_context(shared, target=url)
+    holder.update(blocked=blocked_files)
+    crashed: list = []
+    try:
+        page = await open_page(context)
+        holder["worlds"] = await Worlds.of(page)
         page.on("crash", lambda _p: crashed.append(True))
         nav_responses = []
         page.on("response", lambda r: nav_responses.append(r) if r.request.is_navigation_request()
                 and r.frame == page.main_frame else None)
         network = NetworkTracker(page)
         try:
-            response = await page.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
+            response = await page.goto(url, wait_until="commit", timeout=timeout_ms)
         except Exception as exc:  # Playwright raises plain Error subclasses
-            return _failed(result, _classify_nav_error(exc, nav_responses, crashed, st.timeout))
+            return _failed(result, _classify_nav_error(exc, nav_responses, crashed, st.timeout), holder)
         if response is not None:
             result = dataclasses.replace(result, status=response.status)
             if response.status >= 400:
-                return _failed(result, PageError("http-error", f"HTTP {response.status} {response.status_text}".strip()))
+                return _failed(result, http_error(response.status, response.status_text), holder)
             ctype = (response.headers.get("content-type") or "").split(";")[0].strip().lower()
             if ctype and ctype not in HTML_TYPES:
-                return _failed(result, PageError("not-html", f"not HTML (content-type {ctype})"))
-        try:
-            await page.wait_for_load_state("load", timeout=min(timeout_ms, 10_000))
-        except Exception:
-            if crashed:
-                return _failed(result, PageError("crash", "the page crashed the renderer"))
-            # a subresource that never finishes: audit what is there
+                return _failed(result, PageError("not-html", f"not HTML (content-type {ctype})"), holder)
+        holder["result"] = result
+        partial = await wait_for_document(page, response, st.timeout)
+        if crashed:
+            return _failed(result, PageError("crash", "the page crashed the renderer"), holder)
+        if partial:
+            holder.setdefault("notes", []).append(Note("partial-load", partial))
         try:
             slug = _slug(index, url, shared.slugs) if opts.out_dir is not None and opts.evidence else None
             result = await audit_loaded(shared, page, network, url, result, slug, interact=st.interact)
+        except Unresponsive as exc:
+            return _failed(result, PageError("unresponsive", _unresponsive_message(exc, holder)), holder)
+        except CollectionFailed as exc:
+            return _failed(result, PageError("collection-failed", str(exc)), holder)
         except Exception as exc:
             if crashed or "crash" in str(exc).lower():
-                return _failed(result, PageError("crash", "the page crashed the renderer"))
+                return _failed(result, PageError("crash", "the page crashed the renderer"), holder)
+            if _browser_gone(exc):
+                return _failed(result, PageError("browser-closed", "the browser closed while the page was audited"),
+                               holder)
             if "Timeout" in type(exc).__name__ or "timeout" in str(exc).lower():
-                return _failed(result, PageError("timeout", f"timed out after {st.timeout:g}s while collecting"))
+                return _failed(result, PageError("timeout", f"timed out after {st.timeout:g}s while collecting"),
+                               holder)
             raise
         if inspect is not None:
             await inspect(page, result)
-        return result
+        holder["stuck"] = False
+        return _with_notes(result, holder)
     except Exception as exc:
         if opts.debug:
             raise
-        return _failed(result, PageError("internal", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"))
+        if _browser_gone(exc):
+            return _failed(result, PageError("browser-closed", "the browser closed while the page was audited"), holder)
+        return _failed(result, PageError("internal", f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"),
+                       holder)
     finally:
-        try:
-            await context.close()
-        except Exception:
-            pass
+        worlds = holder.get("worlds")
+        if worlds is not None and holder.get("stuck", True):
+            # a page stuck in a busy loop (or an audit cut short): end the loop so the context closes at once
+            await worlds.wake()
+        await close_quietly(context)
+
+
+async def wait_for_document(page, response, timeout_s: float) -> str:
+    """Wait until the document is parsed (then, briefly, loaded). A document whose body has arrived but which
+    never finishes parsing (``window.stop()``, a short or broken body) is audited as far as it got: the return
+    value says so ("" when the document loaded normally)."""
+    dcl = asyncio.ensure_future(page.wait_for_load_state("domcontentloaded", timeout=timeout_s * 1000))
+    body = asyncio.ensure_future(response.finished()) if response is not None else None
+    body_done_at = None
+    try:
+        while not dcl.done():
+            await asyncio.wait([dcl] + ([body] if body is not None and not body.done() else []), timeout=0.25)
+            if body is not None and body.done() and body_done_at is None:
+                body_done_at = time.monotonic()
+            if body_done_at is not None and not dcl.done() and time.monotonic() - body_done_at > 2.0:
+                failure = None if body.exception() else body.result()
+                why = f" ({failure})" if failure else ""
+                return (f"the document stopped before it finished parsing{why}: audited as far as it got")
+        if dcl.exception() is not None:
+            return f"the document did not finish parsing within {timeout_s:g} s: audited as far as it got"
+    finally:
+        for job in (dcl, body):
+            if job is not None and not job.done():
+                job.cancel()
+        for job in (dcl, body):
+            if job is not None and job.done() and not job.cancelled():
+                job.exception()  # retrieved: no "exception was never retrieved" warning
+    try:
+        await page.wait_for_load_state("load", timeout=min(timeout_s * 1000, 10_000))
+    except Exception:
+        pass  # a subresource that never finishes: audit what is there
+    return ""
+
+
+def http_error(status: int, text: str = "") -> PageError:
+    reason = text or _HTTP_REASONS.get(status, "")
+    return PageError("http-error", f"HTTP {status} {reason}".strip())
+
+
+_HTTP_REASONS = {401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 407: "Proxy Authentication Required",
+                 410: "Gone", 429: "Too Many Requests", 451: "Unavailable For Legal Reasons",
+                 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+                 504: "Gateway Timeout"}
+
+
+def _browser_gone(exc: BaseException) -> bool:
+    text = str(exc)
+    return any(s in text for s in ("Browser has been closed", "browser has been closed", "Target page, context or "
+                                   "browser has been closed", "Connection closed"))
+
+
+def _unresponsive_message(exc: BaseException, holder: dict) -> str:
+    worlds = holder.get("worlds")
+    dialogs = len(worlds.dialogs) if worlds is not None else 0
+    if dialogs >= 5:
+        return f"the page kept opening dialogs ({dialogs} dismissed) and never let the audit read it"
+    return str(exc)
+
+
+def _with_notes(result: PageResult, holder: dict) -> PageResult:
+    """The notes gathered while the page was audited, added to its result."""
+    notes = list(result.notes) + list(holder.get("notes", []))
+    worlds = holder.get("worlds")
+    if worlds is not None and worlds.dialogs:
+        kinds = sorted({t for t, _ in worlds.dialogs})
+        first = worlds.dialogs[0][1]
+        notes.append(Note("dialog", f"{len(worlds.dialogs)} dialog(s) ({', '.join(kinds)}) dismissed"
+                                    + (f"; the first said: {first}" if first else "")))
+    blocked = holder.get("blocked") or []
+    if blocked:
+        shown = ", ".join(sorted(set(blocked))[:5])
+        notes.append(Note("local-file-blocked", f"{len(blocked)} request(s) for local files outside the audited "
+                                                f"file's folder refused: {shown}"))
+    return dataclasses.replace(result, notes=tuple(notes))
 
 
 async def audit_loaded(shared: _Shared, page, network: NetworkTracker, url: str, result: PageResult,
@@ -221,24 +398,18 @@ async def audit_loaded(shared: _Shared, page, network: NetworkTracker, url: str,
     opts = shared.options
     st = opts.settings
     await settle(page, network, st.quiet_ms, st.settle_cap_ms)
-    shot = None
-    shooting = None
-    if slug is not None and opts.out_dir is not None:
-        # the screenshot is taken while the collector reads the page (it only reads): the browser composites
-        # and encodes the image while the renderer runs the collector and Python judges
-        shot = opts.out_dir / "screenshots" / f"{slug}.png"
-        shot.parent.mkdir(parents=True, exist_ok=True)
-        shooting = asyncio.ensure_future(page.screenshot(path=str(shot), full_page=known is None,
-                                                         timeout=int(st.timeout * 1000), mask=list(mask)))
-        await asyncio.sleep(0)
+    camera = Camera(page, opts.out_dir / "screenshots" / f"{slug}.png" if slug is not None and opts.out_dir
+                    else None, st.timeout, mask)
+    # the screenshot is taken while the collector reads the page (it only reads): the browser composites and
+    # encodes the image while the renderer runs the collector and Python judges
+    await camera.start(full_page=known is None)
     try:
         # the collector and the cookie/storage read are independent round trips
         snapshot, before = await asyncio.gather(
             collect_page(page, url, await shared.terms, st.viewport, prices=prices),
             read_state(page, network, phase, network.started))
     except BaseException:
-        if shooting is not None:
-            shooting.cancel()
+        camera.cancel()
         raise
     snapshot = dataclasses.replace(snapshot, states=(before,), site=site_of(urlsplit(page.url).hostname or ""),
                                    layer=layer)
@@ -246,35 +417,122 @@ async def audit_loaded(shared: _Shared, page, network: NetworkTracker, url: str,
     layer2_shot = None
     try:
         if interact and report.state == "found":
-            if shooting is not None:
-                await shooting  # the first layer as loaded, before anything is clicked
-                shooting = None
+            await camera.done()  # the first layer as loaded, before anything is clicked
             second, choice = await asyncio.gather(
-                _second_layer(shared, page, network, snapshot, report, shot),
-                _refusal(shared, url, shot))
+                _second_layer(shared, page, network, snapshot, report, camera.path),
+                _refusal(shared, url, camera.path))
             layer2, layer2_shot = second
             snapshot = dataclasses.replace(snapshot, second_layer=layer2, choice=choice)
         checks = judge(snapshot, shared.specs, shared.ctx, opts.debug)
         if snapshot.second_layer is not None:
             checks = _merge_layer(checks, judge(snapshot.second_layer, shared.specs, shared.ctx, opts.debug))
     finally:
-        if shooting is not None:
-            await shooting
-    if shot is not None and known is not None and any(
+        await camera.done()
+    if camera.path is not None and known is not None and any(
             fingerprint(f, url, snapshot.frame_url(f.element)) not in known for c in checks for f in c.findings):
-        try:
-            await page.screenshot(path=str(shot), full_page=True, timeout=int(st.timeout * 1000), mask=list(mask))
-        except Exception:
-            pass  # the window capture stays; crops of elements outside it are skipped
+        await camera.again_full_page()  # on failure the window capture stays; crops outside it are skipped
+    shot = camera.path
     checks = _with_evidence(checks, snapshot, url, shot, opts.out_dir, layer2_shot)
     return dataclasses.replace(
         result, final_url=page.url, title=snapshot.title, checks=checks, snapshot=snapshot, banner=report,
         language=detect_language(snapshot, shared.ctx.lexicon),
-        screenshot=str(shot.relative_to(opts.out_dir)) if shot else None, finished_at=utc_now())
+        screenshot=str(shot.relative_to(opts.out_dir)) if shot else None, finished_at=utc_now(),
+        notes=result.notes + tuple(camera.notes) + snapshot_notes(snapshot))
 
 
-def _failed(result: PageResult, error: PageError) -> PageResult:
-    return dataclasses.replace(result, error=error, finished_at=utc_now())
+PAGE_SIZE_JS = """() => { const d = document.documentElement, b = document.body;
+  return [Math.max(d ? d.scrollWidth : 0, b ? b.scrollWidth : 0, innerWidth),
+          Math.max(d ? d.scrollHeight : 0, b ? b.scrollHeight : 0, innerHeight)]; }"""
+
+
+class Camera:
+    """The page's screenshot: full page (capped for very tall or wide pages, with a note) or the window. A
+    screenshot that fails costs the evidence, not the audit: the findings stay and a note says it is missing."""
+
+    def __init__(self, page, path: Path | None, timeout_s: float, mask: tuple = ()):
+        self.page, self.path, self.timeout_ms, self.mask = page, path, int(timeout_s * 1000), list(mask)
+        self.job = None
+        self.notes: list[Note] = []
+        self.failure = ""
+
+    async def _options(self, full_page: bool) -> dict:
+        opts = {"path": str(self.path), "full_page": full_page, "timeout": self.timeout_ms, "mask": self.mask}
+        if full_page:
+            worlds = await Worlds.of(self.page)
+            frames = await worlds.frames()
+            size = await worlds.call(frames[0], PAGE_SIZE_JS) if frames else None
+            clip = shot_clip(*size) if isinstance(size, list) and len(size) == 2 else None
+            if clip is not None:
+                opts["clip"] = clip
+                if not any(n.kind == "screenshot-capped" for n in self.notes):
+                    self.notes.append(Note("screenshot-capped", (
+                        f"the page is {int(size[0])}x{int(size[1])} px; the screenshot shows the top-left "
+                        f"{clip['width']}x{clip['height']} px (findings further down have no crop)")))
+        return opts
+
+    async def _take(self, full_page: bool) -> bool:
+        try:
+            await self.page.screenshot(**await self._options(full_page))
+            return True
+        except Unresponsive:
+            raise
+        except Exception as exc:
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            self.failure = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            return False
+
+    async def _first(self, full_page: bool) -> None:
+        if not await self._take(full_page):
+            self.notes.append(Note("screenshot-missing", f"the screenshot could not be taken: {self.failure[:200]}"))
+            try:
+                self.path.unlink()
+            except OSError:
+                pass
+            self.path = None
+
+    async def start(self, full_page: bool) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.job = asyncio.ensure_future(self._first(full_page))
+        await asyncio.sleep(0)
+
+    async def done(self) -> None:
+        job, self.job = self.job, None
+        if job is not None:
+            await job
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            self.job = None
+
+    async def again_full_page(self) -> None:
+        if self.path is not None:
+            await self._take(True)  # on failure the window capture taken before stays
+
+
+def snapshot_notes(snapshot: PageSnapshot) -> tuple[Note, ...]:
+    """What the collection could not do, from the snapshot's frames."""
+    notes = []
+    skipped = sum(f.nodes_skipped for f in snapshot.frames)
+    if skipped:
+        notes.append(Note("nodes-skipped", f"{skipped} element(s) past the collector's budget of "
+                                           f"{NODE_BUDGET} per frame were not read"))
+    missed = [f for f in snapshot.frames if f.error and f.index != 0]
+    if missed:
+        notes.append(Note("frame-not-collected", "; ".join(f"{f.url[:120]}: {f.error}" for f in missed[:5])))
+    workers = sum(f.service_workers for f in snapshot.frames)
+    if workers:
+        notes.append(Note("service-worker", f"the page asked for a service worker {workers} time(s); audits bypass "
+                                            "service workers, so what was audited is what the network served"))
+    return tuple(notes)
+
+
+def _failed(result: PageResult, error: PageError, holder: dict | None = None) -> PageResult:
+    failed = dataclasses.replace(result, error=error, finished_at=utc_now())
+    return _with_notes(failed, holder) if holder else failed
 
 
 _NET_ERRORS = {
@@ -360,9 +618,11 @@ def _with_evidence(checks, snapshot, url: str, shot_path: Path | None, out_dir: 
 def _evidence_from(checks, snapshot, url: str, shot_path: Path | None, out_dir: Path | None):
     if shot_path is None or not shot_path.exists() or not any(c.findings for c in checks):
         return tuple(_finish_findings(c, snapshot, url, None, shot_path, out_dir) for c in checks)
-    from PIL import Image
-    with Image.open(shot_path) as img:
-        img.load()  # decode the full page once for all its crops
+    try:
+        img = open_own_screenshot(shot_path)  # decoded once for all the page's crops
+    except Exception:
+        return tuple(_finish_findings(c, snapshot, url, None, shot_path, out_dir) for c in checks)
+    with img:
         return tuple(_finish_findings(c, snapshot, url, img, shot_path, out_dir) for c in checks)
 
 
@@ -407,13 +667,9 @@ async def _second_layer(shared: _Shared, page, network, snapshot: PageSnapshot, 
 async def _refusal(shared: _Shared, url: str, shot: Path | None) -> ChoiceFacts | None:
     """Refuse consent in a fresh context (the audited page stays as it is) and record what follows."""
     st = shared.options.settings
-    context = await shared.browser.new_context(
-        viewport={"width": st.viewport[0], "height": st.viewport[1]}, locale=st.locale,
-        user_agent=shared.user_agent, device_scale_factor=1, accept_downloads=False)
-    context.set_default_timeout(int(st.timeout * 1000))
+    context, _blocked = await new_context(shared, target=url)
     try:
-        await context.add_init_script(settle_script())
-        page = await context.new_page()
+        page = await open_page(context)
         network = NetworkTracker(page)
         await page.goto(url, wait_until="load")
 
@@ -444,7 +700,4 @@ async def _refusal(shared: _Shared, url: str, shot: Path | None) -> ChoiceFacts 
     except Exception as exc:
         return ChoiceFacts(action="none", error=f"refusing failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
     finally:
-        try:
-            await context.close()
-        except Exception:
-            pass
+        await close_quietly(context)

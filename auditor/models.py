@@ -216,6 +216,8 @@ class FrameSnapshot:
     closed_shadow_roots: int = 0
     collector_ms: float = 0.0
     error: str = ""
+    nodes_skipped: int = 0  # elements left unread when the collector's node budget ran out
+    service_workers: int = 0  # service-worker registrations the frame's scripts asked for (bypassed)
 
 
 @dataclass(frozen=True)
@@ -376,7 +378,20 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class PageError:
-    kind: str  # unreachable | timeout | http-error | not-html | crash | invalid-url | internal
+    """Why a page could not be audited (kinds documented in README.md, "Error kinds")."""
+
+    kind: str  # unreachable | timeout | http-error | not-html | crash | invalid-url | unresponsive |
+    #            collection-failed | browser-closed | interrupted | internal
+    message: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the report must say about how a page was audited, though it was audited (kinds documented in
+    README.md, "Notes"): dialog, partial-load, screenshot-missing, screenshot-capped, service-worker,
+    local-file-blocked, nodes-skipped, frame-not-collected."""
+
+    kind: str
     message: str
 
 
@@ -407,6 +422,7 @@ class PageResult:
     banner: BannerReport | None = None
     language: PageLanguage | None = None
     reused: int | None = None  # a flow step that changed nothing: the step whose audit this one reuses
+    notes: tuple[Note, ...] = ()
 
     @property
     def findings(self) -> tuple[Finding, ...]:

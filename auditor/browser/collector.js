@@ -11,25 +11,20 @@ const ANNOTATION_RE = /\sdata-expect-(?:fail|pass)\s*=\s*("[^"]*"|'[^']*'|[^\s>]
 const WS_RE = /\s+/g;
 const LAYER_Z = 1000;  // an absolutely positioned element at or above this z-index counts as an overlay
 
-// JSON as it was before page scripts ran (saved by settle.js, which is installed before them)
-const JSON_NATIVE = (() => {
-  try {
-    const saved = window[Symbol.for('consent-auditor.settle')];
-    if (saved && saved.json && typeof saved.json.parse === 'function') return saved.json;
-  } catch (e) { /* fall through */ }
-  return { parse: JSON.parse, stringify: JSON.stringify };
-})();
-
 function norm(s) { return String(s == null ? '' : s).replace(WS_RE, ' ').trim(); }
 function cap(s, n) { return s.length > n ? s.slice(0, n) : s; }
 
-// An element's shadow root, open or closed (settle.js records the closed ones as the page attaches them).
+// An element's shadow root, open or closed. This runs in the auditor's isolated world (auditor/browser/worlds.py),
+// where the page's globals and prototypes are not; the frame's closed shadow roots come in as ``roots`` (read
+// through the DevTools protocol's DOM view; the page keeps them closed to its own scripts).
 const CLOSED_ROOTS = (() => {
-  try { const s = window[Symbol.for('consent-auditor.settle')]; return s && s.closed; } catch (e) { return null; }
+  const m = new WeakMap();
+  for (const r of (typeof roots !== 'undefined' && roots) || []) { try { if (r && r.host) m.set(r.host, r); } catch (e) { /* gone */ } }
+  return m;
 })();
 function shadowOf(el) {
   if (el.shadowRoot) return el.shadowRoot;
-  try { return CLOSED_ROOTS ? CLOSED_ROOTS.get(el) || null : null; } catch (e) { return null; }
+  return CLOSED_ROOTS.get(el) || null;
 }
 
 function composedParent(el) {
@@ -723,7 +718,7 @@ function drawnSwitch(el) {
 function collect(opts) {
   const t0 = performance.now();
   const phases = {};  // cumulative milliseconds at the end of each phase
-  const isCandidate = opts.terms ? termMatcher(JSON_NATIVE.parse(opts.terms)) : () => true;
+  const isCandidate = opts.terms ? termMatcher(JSON.parse(opts.terms)) : () => true;
   const maxText = opts.maxText || 400;
   const htmlLimit = opts.htmlLimit || 500;
   const refCache = new Map();
@@ -749,13 +744,20 @@ function collect(opts) {
   const actionEls = [];
   const iframes = [];
   const forms = [];
-  let count = 0, closedRoots = 0;
+  let count = 0, closedRoots = 0, skipped = 0;
+  const maxNodes = opts.maxNodes || 250000;
 
-  // depth-first walk over the document and every open shadow root, remembering the enclosing overlay
+  // depth-first walk over the document and every shadow root, remembering the enclosing overlay; an explicit
+  // stack, not recursion, so a page nested 100,000 deep cannot overflow it; at most maxNodes elements (the
+  // rest is counted as skipped and reported)
   const stack = [[document.documentElement, -1]];
   while (stack.length) {
     const [el, ovl] = stack.pop();
     if (!el || el.nodeType !== 1) continue;
+    if (count >= maxNodes) {
+      try { skipped = Math.max(1, document.getElementsByTagName('*').length - count); } catch (e) { skipped = 1; }
+      break;
+    }
     count++;
     const tag = el.localName;
     if (SKIP_TAGS.has(tag)) continue;
@@ -1061,6 +1063,7 @@ function collect(opts) {
     forms: outForms,
     element_count: count,
     closed_shadow_roots: closedRoots,
+    nodes_skipped: skipped,
     collector_ms: performance.now() - t0,
     phases_ms: phases,
     agent: opts.isTop ? agentFacts() : null,
@@ -1182,10 +1185,10 @@ function fieldCounts(root) {
   return fields;
 }
 
-// Did the person the auditor plays (a flow step: check, click, select) set this control? Flow steps record the
-// elements they act on in a WeakSet beside the settle state (auditor/flows/runner.py, TARGET_JS).
+// Did the person the auditor plays (a flow step: check, click, select) set this control? The auditor's world
+// records the elements trusted input events passed through (world.js): a page cannot forge those.
 function touchedByPerson(el) {
-  const s = window[Symbol.for('consent-auditor.settle')];
+  const s = window.__auditor;
   const t = s && s.touched;
   if (!t) return false;
   if (t.has(el)) return true;

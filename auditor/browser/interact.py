@@ -10,6 +10,7 @@ import time
 
 from auditor.banners import best
 from auditor.browser.page import utc_now
+from auditor.browser.worlds import Unresponsive, Worlds
 from auditor.models import Banner, BannerButton, ChoiceFacts, CookieFact, PageSnapshot, StateFacts, StorageItem
 
 STORAGE_JS = r"""() => {
@@ -55,13 +56,19 @@ async def read_state(page, network, phase: str, since: float) -> StateFacts:
         pass
     storage = []
 
+    # read in the auditor's own world: a page's Storage.prototype.key or getItem cannot hide or forge an item
+    worlds = await Worlds.of(page)
+
     async def frame_storage(f):
         try:
-            return f.url, await f.evaluate(STORAGE_JS)
+            return f.url, list(await worlds.call(f, STORAGE_JS) or [])
+        except Unresponsive:
+            raise
         except Exception:
             return f.url, []
 
-    for url, items in await asyncio.gather(*(frame_storage(f) for f in page.frames if not f.is_detached())):
+    frames = [f for f in await worlds.frames() if f.id not in worlds.frozen]
+    for url, items in await asyncio.gather(*(frame_storage(f) for f in frames)):
         storage += [StorageItem(frame_url=url, area=a, key=k, value_length=int(n)) for a, k, n in items]
     return StateFacts(phase=phase, at=utc_now(), cookies=tuple(cookies), storage=tuple(storage),
                       requests=network.since(since))

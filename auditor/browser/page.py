@@ -13,17 +13,21 @@ from importlib import resources
 from auditor.models import (Box, Clickable, Control, DrawnSwitch, ElementRef, FormInfo, FrameSnapshot, Overlay,
                             PageSnapshot, Presentation, PriceRow, RequestFact, SelectOption, TextBlock)
 from auditor.switches import infer as infer_drawn
+from auditor.browser.worlds import READER_KEY, FrameGone, Unresponsive, Worlds, WorldFrame
 
 _COLLECTOR_SRC = (resources.files("auditor.browser") / "collector.js").read_text(encoding="utf-8")
 _SETTLE_SRC = (resources.files("auditor.browser") / "settle.js").read_text(encoding="utf-8")
 
-# the facts come back as one JSON string: Playwright's value-by-value (de)serialisation of a large object costs
-# tens of milliseconds per frame on both sides, one JSON.stringify and json.loads a few
-COLLECT_JS = "(opts) => {\n" + _COLLECTOR_SRC + "\nreturn JSON_NATIVE.stringify(collect(opts));\n}"
-FRAME_INFO_JS = "(el) => {\n" + _COLLECTOR_SRC + "\nreturn frameInfo(el);\n}"
-# [ms since the DOM last changed, short timers pending, ms until the last finite CSS animation or transition
-# ends] -- a banner that slides in is measured and photographed where it stops, not halfway
-SETTLE_STATE_JS = """(horizon) => { const s = window[Symbol.for('consent-auditor.settle')];
+# Everything below runs in the auditor's isolated world of each frame (auditor/browser/worlds.py), where the
+# page's globals and prototypes are not. The facts come back as one JSON string: one JSON.stringify and
+# json.loads cost a few milliseconds, a value-by-value serialisation of a large object tens.
+# ``roots``: the frame's closed shadow roots (the page keeps them closed; the protocol's DOM view pierces them).
+COLLECT_JS = "(opts, ...roots) => {\n" + _COLLECTOR_SRC + "\nreturn JSON.stringify(collect(opts));\n}"
+FRAME_INFO_JS = "function () {\nconst roots = [];\n" + _COLLECTOR_SRC + "\nreturn frameInfo(this);\n}"
+# [ms since the DOM last changed, ms until the last finite CSS animation or transition ends] -- a banner that
+# slides in is measured and photographed where it stops, not halfway. Pending timers are counted in the page's
+# own world (settle.js) and read beside this.
+SETTLE_STATE_JS = """(horizon) => { const s = window.__auditor;
   let left = 0;
   try {
     for (const a of document.getAnimations()) {
@@ -34,7 +38,7 @@ SETTLE_STATE_JS = """(horizon) => { const s = window[Symbol.for('consent-auditor
       if (rest > 0 && rest <= horizon) left = Math.max(left, rest);
     }
   } catch (e) { /* no Web Animations API */ }
-  return s ? [performance.now() - s.lastMutation, s.pending, left] : [1e9, 0, left]; }"""
+  return s ? [performance.now() - s.lastMutation, left] : [1e9, left]; }"""
 
 def utc_now() -> str:
     """UTC now as ISO 8601 with milliseconds and a Z (every timestamp in snapshots and reports)."""
@@ -46,12 +50,16 @@ TIMER_HORIZON_MS = 3500
 #: a timer set by the page's load code itself (not from another timer) is waited for up to this long (ms): a
 #: consent dialog or pop-up scheduled a few seconds after load is part of the page a visitor sees
 LOAD_TIMER_HORIZON_MS = 6000
+#: elements the collector reads per frame at most (a page of 100,000 elements is read whole; the budget keeps
+#: a page of millions from costing minutes), and seconds one frame's collection may take
+NODE_BUDGET = 250_000
+COLLECT_DEADLINE_S = 60.0
 
 
 #: what a step could have changed, per frame (auditor/flows/runner.py compares it with the last collection): the
-#: address, the DOM mutation count (settle.js), every box, radio and select state (a change of ``checked`` is no
+#: address, the DOM mutation count (world.js), every box, radio and select state (a change of ``checked`` is no
 #: DOM mutation), the storage. Text typed into a field changes none of these unless the page reacts to it.
-PROBE_JS = """() => { const s = window[Symbol.for('consent-auditor.settle')];
+PROBE_JS = """() => { const s = window.__auditor;
   let choices = '';
   const walk = (root, depth) => {
     for (const el of root.querySelectorAll('input[type=checkbox], input[type=radio], select, [aria-checked], [aria-pressed], *')) {
@@ -67,15 +75,16 @@ PROBE_JS = """() => { const s = window[Symbol.for('consent-auditor.settle')];
   try { for (const st of [localStorage, sessionStorage]) { storage += st.length + ':';
     for (let i = 0; i < st.length; i++) { const k = st.key(i); storage += k + '=' + (st.getItem(k) || '').length + ';'; } } }
   catch (e) { storage = 'unreadable'; }
-  return s && typeof s.mutations === 'number' ? [location.href, s.mutations, choices, storage] : null; }"""
+  return s ? [location.href, s.mutations, choices, storage] : null; }"""
 
 
 async def probe(page) -> tuple | None:
     """A cheap fingerprint of what a step could change (every frame, and the cookies); None when a frame could
     not say (then the page is collected again)."""
     try:
-        frames = [f for f in page.frames if not f.is_detached()]
-        states = await asyncio.gather(*(f.evaluate(PROBE_JS) for f in frames))
+        worlds = await Worlds.of(page)
+        frames = await worlds.frames()
+        states = await asyncio.gather(*(worlds.call(f, PROBE_JS) for f in frames))
         if any(s is None for s in states):
             return None
         cookies = await page.context.cookies()
@@ -86,8 +95,10 @@ async def probe(page) -> tuple | None:
 
 
 def settle_script(horizon_ms: int = TIMER_HORIZON_MS, load_horizon_ms: int = LOAD_TIMER_HORIZON_MS) -> str:
+    """The page-world init script (settle.js) with this run's reader key."""
     return (_SETTLE_SRC.replace("__HORIZON__", str(int(horizon_ms)))
-            .replace("__LOAD_HORIZON__", str(int(max(load_horizon_ms, horizon_ms)))))
+            .replace("__LOAD_HORIZON__", str(int(max(load_horizon_ms, horizon_ms))))
+            .replace("__READER_KEY__", READER_KEY))
 
 
 class NetworkTracker:
@@ -135,15 +146,24 @@ class NetworkTracker:
 async def settle(page, network: NetworkTracker, quiet_ms: int, cap_ms: int) -> bool:
     """Wait until no request, DOM mutation or short timer for ``quiet_ms``, at most ``cap_ms``.
 
-    Returns True when the page went quiet, False when the cap was reached.
+    Returns True when the page went quiet, False when the cap was reached. Raises ``Unresponsive`` when the top
+    frame's main thread does not answer (a frozen child frame is left out).
     """
     quiet = quiet_ms / 1000
     deadline = time.monotonic() + cap_ms / 1000
+    worlds = await Worlds.of(page)
     while True:
-        states = await asyncio.gather(*(_frame_state(f) for f in page.frames), return_exceptions=True)
-        dom_quiet = min((s[0] for s in states if isinstance(s, list)), default=1e9) / 1000
-        pending = sum(s[1] for s in states if isinstance(s, list))
-        moving = max((s[2] for s in states if isinstance(s, list) and len(s) > 2), default=0) / 1000
+        frames = [f for f in await worlds.frames() if f.id not in worlds.frozen]
+        states = await asyncio.gather(*(_frame_state(worlds, f) for f in frames), return_exceptions=True)
+        for f, s in zip(frames, states):
+            if isinstance(s, Unresponsive):
+                if f.parent is None:
+                    raise s
+                worlds.frozen.add(f.id)
+        states = [s for s in states if isinstance(s, list)]
+        dom_quiet = min((s[0] for s in states), default=1e9) / 1000
+        pending = sum(s[2] for s in states)
+        moving = max((s[1] for s in states), default=0) / 1000
         net_quiet = network.idle_for()
         if pending == 0 and moving <= 0 and dom_quiet >= quiet and net_quiet >= quiet:
             return True
@@ -154,8 +174,12 @@ async def settle(page, network: NetworkTracker, quiet_ms: int, cap_ms: int) -> b
         await asyncio.sleep(max(0.02, min(wait, deadline - now, 0.25)))
 
 
-async def _frame_state(frame):
-    return await frame.evaluate(SETTLE_STATE_JS, TIMER_HORIZON_MS)
+async def _frame_state(worlds: Worlds, frame: WorldFrame) -> list:
+    state, counts = await asyncio.gather(worlds.call(frame, SETTLE_STATE_JS, TIMER_HORIZON_MS),
+                                         worlds.page_counts(frame))
+    if not isinstance(state, list) or len(state) != 2:
+        raise FrameGone("no settle state")
+    return [float(state[0]), float(state[1]), counts[0]]
 
 
 def _box(d, dx: float, dy: float) -> Box | None:
@@ -176,54 +200,103 @@ def _rgba(c) -> tuple[float, float, float, float]:
     return (float(c[0]), float(c[1]), float(c[2]), float(c[3]))
 
 
-async def collect_page(page, url: str, terms: str, viewport: tuple[int, int], prices: bool = False) -> PageSnapshot:
-    """Run the collector once in every frame and merge the results into one snapshot (``prices``: also the
-    price rows of baskets and order summaries, for the journey checks)."""
-    frames = [f for f in page.frames if not f.is_detached()]
-    index = {f: i for i, f in enumerate(frames)}
+class CollectionFailed(Exception):
+    """The top frame could not be read: the page is an error, never "0 findings"."""
+
+
+async def collect_page(page, url: str, terms: str, viewport: tuple[int, int], prices: bool = False,
+                       deadline: float = COLLECT_DEADLINE_S) -> PageSnapshot:
+    """Run the collector once in every frame (in the auditor's isolated world) and merge the results into one
+    snapshot (``prices``: also the price rows of baskets and order summaries, for the journey checks).
+
+    Raises ``Unresponsive`` when the top frame's main thread does not answer and ``CollectionFailed`` when the
+    top frame could not be read; a child frame that fails is recorded with its error."""
+    worlds = await Worlds.of(page)
+    frames = [f for f in await worlds.frames() if f.id not in worlds.frozen]
+    by_id = {f.id: f for f in frames}
+    index = {f.id: i for i, f in enumerate(frames)}
+    counts = await asyncio.gather(*(worlds.page_counts(f) for f in frames), return_exceptions=True)
+    with_closed = [f for f, c in zip(frames, counts) if isinstance(c, tuple) and c[1] > 0]
+    workers = {f.id: c[2] for f, c in zip(frames, counts) if isinstance(c, tuple)}
+    roots = await worlds.closed_roots(with_closed) if with_closed else {}
     offsets: dict = {}
 
-    async def frame_geometry(f):
-        if f.parent_frame is None:
+    async def frame_geometry(f: WorldFrame):
+        parent = by_id.get(f.parent) if f.parent else None
+        if parent is None:
             return (0.0, 0.0), ()
-        el = await f.frame_element()
-        info = await el.evaluate(FRAME_INFO_JS)
-        (px, py), ppath = await geometry(f.parent_frame)
-        return (px + info["x"], py + info["y"]), ppath + (info["selector"],)
+        owner = await worlds.owner(f, parent)
+        if owner is None:
+            raise FrameGone("its iframe element is gone")
+        info = await worlds.call(parent, FRAME_INFO_JS, this=owner)
+        (px, py), ppath = await geometry(parent)
+        return (px + float(info["x"]), py + float(info["y"])), ppath + (str(info["selector"]),)
 
-    async def geometry(f):
-        if f not in offsets:
-            offsets[f] = asyncio.ensure_future(frame_geometry(f))
-        return await offsets[f]
+    async def geometry(f: WorldFrame):
+        if f.id not in offsets:
+            offsets[f.id] = asyncio.ensure_future(frame_geometry(f))
+        return await offsets[f.id]
 
-
-    async def one(f):
+    async def one(f: WorldFrame):
         try:
             (dx, dy), path = await geometry(f)
+        except Unresponsive:
+            raise
         except Exception as exc:
-            return f, None, (0.0, 0.0), (), f"frame geometry: {exc}"
+            return f, None, (0.0, 0.0), (), f"frame geometry: {_first_line(exc)}"
+        if f.url.startswith("chrome-error:"):
+            return f, None, (dx, dy), path, "not loaded (the browser showed its error page)"
         try:
-            opts = {"terms": terms, "maxText": 400, "htmlLimit": 500, "isTop": f.parent_frame is None,
-                    "prices": prices}
-            raw = json.loads(await f.evaluate(COLLECT_JS, opts))
+            opts = {"terms": terms, "maxText": 400, "htmlLimit": 500, "isTop": f.parent is None,
+                    "prices": prices, "maxNodes": NODE_BUDGET}
+            raw = await worlds.call(f, COLLECT_JS, opts, objects=tuple(roots.get(f.id, ())), deadline=deadline)
+            raw = json.loads(raw)
+            if not isinstance(raw, dict):
+                raise ValueError("the collector returned no facts")
             return f, raw, (dx, dy), path, ""
+        except Unresponsive:
+            raise
         except Exception as exc:
-            return f, None, (dx, dy), path, f"collector failed: {str(exc).splitlines()[0]}"
+            return f, None, (dx, dy), path, f"collector failed: {_first_line(exc)}"
 
-    results = await asyncio.gather(*(one(f) for f in frames))
+    async def guarded(f: WorldFrame):
+        try:
+            return await one(f)
+        except Unresponsive as exc:
+            if f.parent is None:
+                raise
+            worlds.frozen.add(f.id)
+            return f, None, (0.0, 0.0), (), f"unresponsive: {exc}"
+
+    results = await asyncio.gather(*(guarded(f) for f in frames))
+    # custom elements that look empty may hold a closed root attached with a native the init script never saw
+    # (taken from a fresh iframe): read the DOM view and collect those frames again
+    again = [k for k, r in enumerate(results) if r[1] is not None and int(r[1].get("closed_shadow_roots", 0)) > 0
+             and r[0].id not in roots]
+    if again:
+        more = await worlds.closed_roots([results[k][0] for k in again])
+        if more:
+            roots.update(more)
+            redo = await asyncio.gather(*(guarded(results[k][0]) for k in again if results[k][0].id in more))
+            for r in redo:
+                results[index[r[0].id]] = r
+    if not results or results[0][1] is None:
+        why = results[0][4] if results else "no frame to read"
+        raise CollectionFailed(f"the page could not be read ({why})")
 
     frame_snaps, controls, texts, overlays, forms, prices = [], [], [], [], [], []
     frame_overlay: dict[int, int] = {}  # frame index -> overlay index of its iframe element
     for f, raw, (dx, dy), path, error in results:
-        i = index[f]
-        parent = index.get(f.parent_frame) if f.parent_frame else None
+        i = index[f.id]
+        parent = index.get(f.parent) if f.parent else None
         if raw is None:
             frame_snaps.append(FrameSnapshot(index=i, url=f.url, path=path, parent=parent, offset=(dx, dy), error=error))
             continue
         frame_snaps.append(FrameSnapshot(
             index=i, url=raw.get("url") or f.url, path=path, parent=parent, title=raw.get("title", ""),
             lang=raw.get("lang", ""), offset=(dx, dy), element_count=int(raw.get("element_count", 0)),
-            closed_shadow_roots=int(raw.get("closed_shadow_roots", 0)), collector_ms=float(raw.get("collector_ms", 0.0))))
+            closed_shadow_roots=int(raw.get("closed_shadow_roots", 0)), collector_ms=float(raw.get("collector_ms", 0.0)),
+            nodes_skipped=int(raw.get("nodes_skipped", 0)), service_workers=workers.get(f.id, 0)))
         local_to_global = {}
         for k, o in enumerate(raw.get("overlays", [])):
             if not o:
@@ -284,7 +357,7 @@ async def collect_page(page, url: str, terms: str, viewport: tuple[int, int], pr
         child = by_path.get(parent_path + (selector,))
         if child is None:
             continue
-        overlays[ov] = _absorb_frame(overlays[ov], child, frames[child] if child < len(frames) else None, results)
+        overlays[ov] = _absorb_frame(overlays[ov], child, results[child])
         absorbed[child] = ov
         controls = [c if c.ref.frame != child or c.overlay is not None else dataclasses.replace(c, overlay=ov) for c in controls]
         texts = [t if t.ref.frame != child or t.overlay is not None else dataclasses.replace(t, overlay=ov) for t in texts]
@@ -301,7 +374,7 @@ async def collect_page(page, url: str, terms: str, viewport: tuple[int, int], pr
         controls = [c if c.overlay is None else dataclasses.replace(c, overlay=new_index[c.overlay]) for c in controls]
         texts = [t if t.overlay is None else dataclasses.replace(t, overlay=new_index[t.overlay]) for t in texts]
     controls = infer_drawn(controls)
-    top = frame_snaps[0] if frame_snaps else FrameSnapshot(index=0, url=url)
+    top = frame_snaps[0]
     agent = next((raw.get("agent") for f, raw, *_ in results if raw and raw.get("agent")), None)
     presented = None
     if agent:
@@ -373,12 +446,13 @@ def _clickable(c: dict, frame: int, dx: float, dy: float) -> Clickable:
         backdrop=_rgba(c.get("backdrop") or (255, 255, 255, 1)), opacity=float(c.get("opacity", 1.0)))
 
 
-def _absorb_frame(overlay: Overlay, child: int, frame, results) -> Overlay:
-    """An iframe overlay takes the text and buttons of the document inside it."""
-    raw = next((r[1] for r in results if r[1] is not None and r[0] is frame), None)
+def _absorb_frame(overlay: Overlay, child: int, result) -> Overlay:
+    """An iframe overlay takes the text and buttons of the document inside it (``result``: the child frame's
+    collection)."""
+    raw = result[1]
     if raw is None:
         return overlay
-    dx, dy = next(r[2] for r in results if r[0] is frame)
+    dx, dy = result[2]
     clickables = list(overlay.clickables)
     text_parts = [overlay.text]
     for o in raw.get("overlays", []):
@@ -396,3 +470,8 @@ def _absorb_frame(overlay: Overlay, child: int, frame, results) -> Overlay:
     text_parts.append(raw.get("document_text", ""))
     return dataclasses.replace(overlay, kind="frame", text=" ".join(p for p in text_parts if p).strip(),
                                clickables=tuple(clickables))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return (text.splitlines()[0] if text else type(exc).__name__)[:300]

@@ -13,6 +13,40 @@ if TYPE_CHECKING:
 OUTLINE = (220, 20, 60)  # crimson: visible on light and dark pages
 MARGIN = 48  # CSS px of context around the element
 MAX_CROP = (1400, 1000)
+#: a full-page screenshot is at most this tall and this many pixels (CSS px at scale 1): a page 200,000 px tall
+#: is captured down to the cap, and the report says so
+MAX_SHOT_HEIGHT = 20_000
+MAX_SHOT_PIXELS = 60_000_000
+
+
+def shot_clip(width: float, height: float) -> dict | None:
+    """The clip for a full-page screenshot of a page this large, or None when the whole page fits the caps."""
+    width, height = max(1.0, float(width)), max(1.0, float(height))
+    cap_w = min(width, 8_000)
+    cap_h = min(height, MAX_SHOT_HEIGHT, MAX_SHOT_PIXELS / cap_w)
+    if cap_w >= width and cap_h >= height:
+        return None
+    return {"x": 0, "y": 0, "width": int(cap_w), "height": int(cap_h)}
+
+
+def open_own_screenshot(path: Path) -> "Image.Image":
+    """Open a screenshot the auditor took itself, decoded. Pillow refuses images above its decompression-bomb
+    limit; our own are bounded by the caps above, so the limit is raised to that bound for them only
+    (deliberately: an image a page supplied is never opened with it)."""
+    from PIL import Image
+
+    bound = MAX_SHOT_PIXELS * 4  # a device scale of up to 2 in each direction
+    old = Image.MAX_IMAGE_PIXELS
+    try:
+        Image.MAX_IMAGE_PIXELS = max(old or 0, bound // 2)  # Pillow refuses at twice this
+        img = Image.open(path)
+    finally:
+        Image.MAX_IMAGE_PIXELS = old
+    if img.size[0] * img.size[1] > bound:  # not one of ours
+        img.close()
+        raise ValueError(f"{path.name}: {img.size[0]}x{img.size[1]} is larger than any screenshot the auditor takes")
+    img.load()
+    return img
 
 
 def crop_with_outline(page_png: Path | Image.Image, box: Box, out_png: Path, scale: float = 1.0) -> Path | None:
@@ -21,8 +55,7 @@ def crop_with_outline(page_png: Path | Image.Image, box: Box, out_png: Path, sca
     from PIL import Image, ImageDraw  # imported in a thread beside the browser start-up (engine.audit)
 
     if not isinstance(page_png, Image.Image):
-        with Image.open(page_png) as img:
-            img.load()
+        with open_own_screenshot(page_png) as img:
             return crop_with_outline(img, box, out_png, scale)
     img = page_png
     w, h = img.size

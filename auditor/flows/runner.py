@@ -14,8 +14,9 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from auditor.browser.page import NetworkTracker, probe, settle, settle_script, utc_now
-from auditor.engine import _Shared, _classify_nav_error, audit_loaded
+from auditor.browser.page import NetworkTracker, probe, settle, utc_now
+from auditor.browser.worlds import Worlds
+from auditor.engine import _Shared, _classify_nav_error, audit_loaded, new_context, open_page
 from auditor.flows.identity import Identity, make_identity, render
 from auditor.flows.spec import Flow, Step
 from auditor.models import FlowResult, FlowStep, PageError, PageResult
@@ -25,16 +26,13 @@ SECRET_SELECTORS = ("input[type=password]", "input[autocomplete^='cc-']", "input
                     "input[name*='cvc' i]", "input[name*='cvv' i]", "input[id*='card' i]", "input[id*='cvc' i]",
                     "input[id*='cvv' i]")
 
-# One round trip per step target: remember the element the person acts on (so the collector reports a box the
-# flow ticked as the person's choice, state_source "person", not as pre-checked by the page; a symbol-keyed
-# WeakSet the page cannot see), and return what the person sees of it (its label, for the journey checks)
+# One round trip per step target: what the person sees of it (its label, for the journey checks)
 # and the facts the submit guard judges (auditor/flows/guard.py): is it a link to another page, does it send
 # a form, with card fields, are buyer details filled in, does the page ask for card details.
-TARGET_JS = r"""(el, [mark, notCard, cardRe, identity]) => {
-  if (mark) {
-    const s = window[Symbol.for('consent-auditor.settle')];
-    if (s) { if (!s.touched) s.touched = new WeakSet(); s.touched.add(el); }
-  }
+# (The element the person acts on is recorded by the auditor's isolated world from the trusted input events the
+# action causes, world.js, so that the collector reports a box the flow ticked as the person's choice,
+# state_source "person", and not as pre-checked by the page; the page cannot forge a trusted event.)
+TARGET_JS = r"""(el, [notCard, cardRe, identity]) => {
   const t = (x) => (x ? (x.getAttribute('aria-label') || x.innerText || x.value || x.getAttribute('title') || '') : '')
     .replace(/\s+/g, ' ').trim();
   let label = t(el);
@@ -127,7 +125,7 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
     try:
         if trace_dir is not None:
             await context.tracing.start(screenshots=True, snapshots=True, sources=False, title=flow.name)
-        page = await context.new_page()
+        page = await open_page(context)
         network = NetworkTracker(page)
 
         def mask():
@@ -233,12 +231,7 @@ class GuardedContext:
 
 async def open_context(shared: _Shared, flow: Flow, identity: Identity) -> GuardedContext:
     """A fresh browser context for one flow, with the settle script and the scope and card guards."""
-    st = shared.options.settings
-    viewport = flow.viewport or st.viewport
-    context = await shared.browser.new_context(
-        viewport={"width": viewport[0], "height": viewport[1]}, locale=flow.locale or st.locale,
-        user_agent=shared.user_agent, device_scale_factor=1, accept_downloads=False)
-    context.set_default_timeout(int(st.timeout * 1000))
+    context, _ = await new_context(shared, flow.viewport, flow.locale)
     out = GuardedContext(context, [], [])
     secrets = identity.secrets()
 
@@ -257,7 +250,6 @@ async def open_context(shared: _Shared, flow: Flow, identity: Identity) -> Guard
         await route.continue_()
 
     try:
-        await context.add_init_script(settle_script())
         await context.route("**/*", guard)
     except BaseException:
         await context.close()
@@ -289,7 +281,7 @@ async def do_step(page, step: Step, flow: Flow, identity: Identity, state: WalkS
         # here as it would in the action)
         # payment card fields and the cards that pay nothing (a gift card) are told by the lexicon's words, as
         # they appear in field names, ids and frame titles
-        facts = await loc.evaluate(TARGET_JS, [kind != "press", lexicon.markup_pattern("not_payment_card"),
+        facts = await loc.evaluate(TARGET_JS, [lexicon.markup_pattern("not_payment_card"),
                                                lexicon.markup_pattern("field_card"), identity.values()],
                                    timeout=timeout)
     if kind == "goto":
@@ -312,17 +304,26 @@ async def do_step(page, step: Step, flow: Flow, identity: Identity, state: WalkS
             # a styled box whose label lies over the input (Bootstrap's custom-control): the person clicks the
             # label, which toggles the box; the state is checked afterwards
             want = kind == "check"
-            done = await loc.evaluate("(el, want) => { if (el.checked === want) return true;"
-                                      " const l = el.labels && el.labels[0]; if (!l) return false; l.click();"
-                                      " return el.checked === want; }", want, timeout=timeout)
+            done = await loc.evaluate("(el) => el.checked", timeout=timeout) == want
+            if not done:
+                label = (await loc.evaluate_handle("(el) => (el.labels && el.labels[0]) || null")).as_element()
+                if label is not None:
+                    await label.click(timeout=timeout)  # a real click: the person's choice is recorded
+                    done = await loc.evaluate("(el) => el.checked", timeout=timeout) == want
             if not done:
                 raise StepFailed(f"could not {kind} {target}") from None
     elif kind == "select":
         value = render(step.arg("value"), identity)
+        # Playwright sets a select from script (its events are not trusted): the auditor's world takes the
+        # select's change event as the person's while the step runs
+        await arm(page, True)
         try:
-            await loc.select_option(value=value, timeout=timeout)
-        except Exception:
-            await loc.select_option(label=value, timeout=timeout)
+            try:
+                await loc.select_option(value=value, timeout=timeout)
+            except Exception:
+                await loc.select_option(label=value, timeout=timeout)
+        finally:
+            await arm(page, False)
         try:  # what the person chose, as shown ("Express (DHL) 9,90 €"), not the option's value
             chosen = await loc.evaluate("(el) => el.selectedOptions && el.selectedOptions.length ? "
                                         "el.selectedOptions[0].text : ''", timeout=timeout)
@@ -514,6 +515,16 @@ def _carries(request, secrets: tuple[str, ...]) -> bool:
         body = ""
     hay = re.sub(r"%20|[\s+\-]", "", request.url + " " + body)
     return any(d.replace(" ", "") in hay for d in digits)
+
+
+async def arm(page, on: bool) -> None:
+    """Tell the auditor's world in every frame that a select step is (or is no longer) running."""
+    worlds = await Worlds.of(page)
+    for f in await worlds.frames():
+        try:
+            await worlds.call(f, "(on) => { if (window.__auditor) window.__auditor.armed = on; }", on)
+        except Exception:
+            continue
 
 
 def in_scope(host: str, scope: tuple[str, ...]) -> bool:

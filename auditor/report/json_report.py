@@ -51,6 +51,7 @@ def page_dict(p: PageResult) -> dict[str, Any]:
         "consent_evidence": evidence_dict(p),
         "presented_as": to_dict(p.snapshot.presented) if p.snapshot and p.snapshot.presented else None,
         "reused_audit_of_step": p.reused,
+        "notes": [{"kind": n.kind, "message": n.message} for n in p.notes],
     }
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from auditor.browser.page import NetworkTracker
+from auditor.engine import open_page
 from auditor.flows.discovery.choices import refuse_banner
 from auditor.flows.discovery.flowfile import flow_yaml
 from auditor.flows.discovery.walk import Walk, checkout, signup
@@ -50,7 +51,7 @@ async def discover_journey(shared, start: str, journey: str, out_dir: Path, name
     stopped = ""
     w = None
     try:
-        page = await guarded.context.new_page()
+        page = await open_page(guarded.context)
         w = Walk(shared, flow, page, NetworkTracker(page), identity)
         try:
             response = await page.goto(start, wait_until="load", timeout=int(st.timeout * 1000))
