@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 from typing import List, Optional
 from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 import typer
-from rich.console import Console
+from auditor.report.console import SafeConsole
 
 from auditor import __version__
 from auditor.errors import AuditorError, ExitCode, UsageError
@@ -22,7 +25,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 checks_app = typer.Typer(help="List the checks or explain one.", invoke_without_command=True)
 app.add_typer(checks_app, name="checks")
 
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
 
 
@@ -36,37 +39,96 @@ def parse_viewport(value: str) -> tuple[int, int]:
     return w, h
 
 
+#: what a local file must be called to be audited: the browser shows anything else as plain text, and a page that
+#: is not HTML has no consent UI (``auditor scan /etc/passwd`` must not copy that file into a report)
+HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".xht", ".shtml")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+
+
 def normalise_target(raw: str) -> str:
-    """An absolute http(s) or file URL for what the user typed; a local file path becomes a file URL."""
+    """An absolute http(s) or file URL for what the user typed. A local path becomes a file URL; a path that does
+    not exist is "file not found", never a guess at a web address; other schemes are refused."""
     text = raw.strip()
     if not text:
         raise UsageError("empty URL")
-    if "://" not in text and Path(text).exists():
-        return Path(text).resolve().as_uri()
-    if "://" not in text and re.match(r"^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(/|$)", text):
-        text = "http://" + text
-    elif "://" not in text and re.match(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:\d+)?(/|$)", text):
-        text = "https://" + text
+    if any(ord(c) < 32 or 0x7f <= ord(c) <= 0x9f for c in text):
+        raise UsageError(f"{raw!r}: control characters in a target")
+    scheme = _SCHEME.match(text)
+    host_port = re.match(r"^[A-Za-z0-9.\-]+:\d+(/|$)", text)  # localhost:8000/x is a host, not a scheme
+    if scheme and len(scheme.group(1)) > 1 and not host_port:
+        name = scheme.group(1).lower()
+        if name not in ("http", "https", "file"):
+            raise UsageError(f"{raw}: {name}: URLs cannot be audited (use http://, https:// or a local HTML file)")
+        if name == "file":
+            return _local_file(raw, Path(url2pathname(urlsplit(text).path)))
+    else:
+        path = Path(text).expanduser()
+        if path.exists() or _looks_like_path(text):
+            return _local_file(raw, path)
+        if re.match(r"^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(/|$)", text):
+            text = "http://" + text
+        else:
+            text = "https://" + text
     parts = urlsplit(text)
-    if parts.scheme not in ("http", "https", "file"):
-        raise UsageError(f"{raw}: not a URL this tool can audit (use http://, https:// or a file path)")
-    if parts.scheme in ("http", "https"):
-        try:
-            port = parts.port
-        except ValueError:
-            raise UsageError(f"{raw}: malformed URL (bad port)") from None
-        host = parts.hostname or ""
-        if not host or not re.fullmatch(r"[A-Za-z0-9.\-:\[\]_]+", host) or ".." in host:
-            raise UsageError(f"{raw}: malformed URL (no valid host)")
-        del port
+    try:
+        parts.port
+    except ValueError:
+        raise UsageError(f"{raw}: malformed URL (bad port)") from None
+    host = parts.hostname or ""
+    if not host or not re.fullmatch(r"[A-Za-z0-9.\-:\[\]_]+", host) or ".." in host:
+        raise UsageError(f"{raw}: malformed URL (no valid host)")
     return text
 
 
-def _check_common(fail_on: str, timeout: float) -> None:
+def _looks_like_path(text: str) -> bool:
+    """A target with no scheme that names a file rather than a web site: a path with a separator, a relative or
+    home path, or a name whose last part is no public suffix (``page.html``, ``does-not-exist.htm``)."""
+    from auditor.sites import has_public_suffix
+    if text.startswith((".", "~", "/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", text):
+        return True
+    head = re.split(r"[/?#]", text, maxsplit=1)[0]
+    host = head.rsplit(":", 1)[0] if re.search(r":\d+$", head) else head
+    if host == "localhost" or re.fullmatch(r"127\.\d+\.\d+\.\d+|\[::1\]", host):
+        return False
+    if "/" in text and not re.match(r"^[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+(:\d+)?$", head):
+        return True
+    return not has_public_suffix(host)
+
+
+def _local_file(raw: str, path: Path) -> str:
+    try:
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise UsageError(f"{raw}: file not found") from None
+    if resolved.is_dir():
+        raise UsageError(f"{raw}: is a folder (name an HTML file in it)")
+    if resolved.suffix.lower() not in HTML_SUFFIXES:
+        raise UsageError(f"{raw}: not an HTML file (a local file is audited when its name ends in "
+                         f"{', '.join(HTML_SUFFIXES)})")
+    return resolved.as_uri()
+
+
+#: the accepted ranges of the numeric options: a value outside is a usage error (exit 2), never a run that
+#: waits for ever or starts thousands of browser pages
+LIMITS = {"--timeout": (0.5, 600.0), "--concurrency": (1, 16), "--quiet-ms": (0, 10_000),
+          "--settle-cap-ms": (0, 120_000)}
+
+
+def check_number(option: str, value: float) -> None:
+    low, high = LIMITS[option]
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise UsageError(f"{option}: expected a number from {low:g} to {high:g}, got {value!r}")
+    if not (low <= value <= high):
+        raise UsageError(f"{option}: {value:g} is out of range ({low:g} to {high:g})")
+
+
+def _check_common(fail_on: str, timeout: float, concurrency: int = 1, quiet_ms: int = 0,
+                  settle_cap_ms: int = 0) -> None:
     if fail_on not in SEVERITY_RANK:
         raise UsageError(f"--fail-on: expected high, medium or low, got {fail_on!r}")
-    if timeout <= 0:
-        raise UsageError("--timeout must be positive")
+    for option, value in (("--timeout", timeout), ("--concurrency", concurrency), ("--quiet-ms", quiet_ms),
+                          ("--settle-cap-ms", settle_cap_ms)):
+        check_number(option, value)
 
 
 def _options(out, json_path, html_path, fail_on, timeout, viewport, locale, browser, config, quiet_ms,
@@ -125,7 +187,7 @@ def _run_scan(urls, out, json_path, html_path, fail_on, timeout, viewport, local
     from auditor.report import console as console_report
     from auditor.report import json_report
 
-    _check_common(fail_on, timeout)
+    _check_common(fail_on, timeout, concurrency, quiet_ms, settle_cap_ms)
     targets = [normalise_target(u) for u in urls]
     # the checks are imported inside audit(), beside the browser start-up
     options, cfg, json_path, html_path = _options(out, json_path, html_path, fail_on, timeout, viewport, locale,
@@ -138,11 +200,11 @@ def _run_scan(urls, out, json_path, html_path, fail_on, timeout, viewport, local
         from auditor.report import html_report
         json_report.write(run, json_path)
         html_report.write(run, html_path, out_dir, discover(), cfg.tracker_files)
-        out_console = Console(highlight=False, soft_wrap=True)
+        out_console = SafeConsole(highlight=False, soft_wrap=True)
         console_report.show(run, out_console)
         out_console.print(f"reports: {json_path}  {html_path}", markup=False, style="dim")
 
-    run = asyncio.run(audit(targets, options, on_page=on_page, on_run=on_run))
+    run = run_cancellable(audit(targets, options, on_page=on_page, on_run=on_run))
     return exit_code_for(run, fail_on)
 
 
@@ -165,7 +227,7 @@ def _run_flows(files, base, out, json_path, html_path, fail_on, timeout, viewpor
                quiet_ms, settle_cap_ms, concurrency, debug, evidence, trace) -> ExitCode:
     from auditor.flows.spec import FlowError, load_flow
 
-    _check_common(fail_on, timeout)
+    _check_common(fail_on, timeout, concurrency, quiet_ms, settle_cap_ms)
     if base is not None and not re.match(r"^https?://[^/]+", base):
         raise UsageError(f"--base {base!r}: expected an http(s) origin such as http://127.0.0.1:8000")
     flows = []
@@ -185,7 +247,7 @@ def _run_discover(urls, only, walk, allow_submit, out, json_path, html_path, fai
                   scan_pages=False, interact=False) -> ExitCode:
     from auditor.flows.discovery import JOURNEYS
 
-    _check_common(fail_on, timeout)
+    _check_common(fail_on, timeout, concurrency, quiet_ms, settle_cap_ms)
     if only not in JOURNEYS + ("all",):
         raise UsageError(f"--only: expected signup, checkout or all, got {only!r}")
     targets = [normalise_target(u) for u in urls]
@@ -219,6 +281,7 @@ def _walk_all(options, cfg, json_path, html_path, flows=(), discover=(), pages=(
     secrets |= set(make_identity(settings.locale, 1).secrets())
     on_page = _page_stream(out_dir, len(pages)) if pages else None
     numbers = iter(range(1, 10_000))
+    interrupted: list = []
 
     async def main():
         from auditor.flows.discovery import discover_journey
@@ -256,7 +319,17 @@ def _walk_all(options, cfg, json_path, html_path, flows=(), discover=(), pages=(
 
             jobs = ([walk_one(fl) for fl in flows] + [discover_one(u, j) for u, j in discover]
                     + [page_one(i, u) for i, u in enumerate(pages)])
-            done = await asyncio.gather(*jobs)
+            finished: dict[int, object] = {}
+
+            async def keep(k, job):
+                finished[k] = await job
+                return finished[k]
+
+            try:
+                done = await asyncio.gather(*(keep(k, job) for k, job in enumerate(jobs)))
+            except asyncio.CancelledError:  # Ctrl-C or SIGTERM: report what is done, the rest as interrupted
+                interrupted.append(True)
+                done = [finished.get(k) or _interrupted_job(k, flows, discover, pages) for k in range(len(jobs))]
             walked = list(done[:len(flows)])
             found = done[len(flows):len(flows) + len(discover)]
             scanned = tuple(done[len(flows) + len(discover):])
@@ -266,17 +339,50 @@ def _walk_all(options, cfg, json_path, html_path, flows=(), discover=(), pages=(
                             settings=settings, started_at=started, finished_at=utc_now(), pages=scanned,
                             flows=tuple(walked), discoveries=tuple(d for d, _ in found))
 
-    run = asyncio.run(main())
+    run = run_cancellable(main())
     from auditor.registry import discover as discover_checks
     from auditor.report import html_report
     json_report.write(run, json_path)
     html_report.write(run, html_path, out_dir, discover_checks(), cfg.tracker_files)
     for path in (json_path, html_path):  # belt and braces: no secret of the test identity in any report
         _redact(path, secrets)
-    out_console = Console(highlight=False, soft_wrap=True)
+    out_console = SafeConsole(highlight=False, soft_wrap=True)
     console_report.show(run, out_console)
     out_console.print(f"reports: {json_path}  {html_path}", markup=False, style="dim")
+    if interrupted:
+        raise KeyboardInterrupt
     return exit_code_for(run, settings.fail_on)
+
+
+def _interrupted_job(k: int, flows, discover, pages):
+    """What an unfinished job of an interrupted run is reported as."""
+    from auditor.engine import interrupted_page
+    from auditor.models import Discovery, FlowResult
+    if k < len(flows):
+        fl = flows[k]
+        return FlowResult(name=fl.name, path=str(fl.path), start=fl.start, complete=False,
+                          error="interrupted: the run was stopped before this flow finished")
+    k -= len(flows)
+    if k < len(discover):
+        url, journey = discover[k]
+        return Discovery(start=url, journey=journey, stopped="interrupted: the run was stopped"), None
+    return interrupted_page(pages[k - len(discover)])
+
+
+def run_cancellable(coro):
+    """``asyncio.run`` where SIGTERM stops the run as Ctrl-C does: the running task is cancelled, so that what is
+    done is still reported; raises KeyboardInterrupt when the coroutine ended cancelled."""
+    async def main():
+        task = asyncio.current_task()
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread, or no signals here
+        return await coro
+    try:
+        return asyncio.run(main())
+    except asyncio.CancelledError:
+        raise KeyboardInterrupt from None
 
 
 def _flow_slug(url: str) -> str:
@@ -445,7 +551,7 @@ def _guard(debug: bool, fn, *args) -> int:
         err.print(f"error: {exc}", markup=False)
         return int(exc.exit_code)
     except KeyboardInterrupt:
-        err.print("interrupted: the pages finished so far are in pages.jsonl", markup=False)
+        err.print("interrupted: the reports hold what was finished; the rest is marked interrupted", markup=False)
         return int(ExitCode.TARGET_FAILED)
     except Exception as exc:
         if debug:

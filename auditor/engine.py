@@ -34,7 +34,7 @@ from auditor.language import detect as detect_language
 from auditor.lexicon import load as load_lexicon
 from auditor.models import (AuditRun, BannerReport, BrowserInfo, CheckResult, ChoiceFacts, Finding, Note, PageError,
                             PageResult, PageSnapshot, RunSettings)
-from auditor.trackers import site_of
+from auditor.sites import site_of
 from auditor.registry import CheckContext, CheckSpec, discover, judge
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -99,7 +99,10 @@ async def browser_session(options: AuditOptions) -> AsyncIterator[_Shared]:
                              asyncio.Semaphore(max(1, options.concurrency)), executable=exe)
             yield shared
         finally:
-            await browser.close()
+            try:
+                await asyncio.wait_for(browser.close(), 30)
+            except BaseException:  # a browser that died or hangs: the reports are still written below
+                pass
             if shared is not None and shared.while_closing:
                 # the caller's last work (reports) ran in a thread while Chromium shut down
                 await asyncio.gather(*shared.while_closing)
@@ -119,25 +122,45 @@ async def audit(urls: list[str], options: AuditOptions = AuditOptions(),
                 on_start: Callable[[str], None] | None = None,
                 on_run: Callable[[AuditRun], None] | None = None) -> AuditRun:
     """Audit every URL; ``on_page`` is called as each page finishes (streaming), ``inspect`` (tests) gets the
-    live page before its context closes, ``on_run`` (reports) runs in a thread while the browser shuts down."""
+    live page before its context closes, ``on_run`` (reports) runs in a thread while the browser shuts down.
+
+    An interrupted run (Ctrl-C, SIGTERM: the task is cancelled) still calls ``on_run`` with the pages finished so
+    far and the others as ``interrupted`` errors, then lets the cancellation go on."""
     started = utc_now()
+    interrupted = False
     async with browser_session(options) as shared:
+        done: dict[int, PageResult] = {}
+
         async def run_one(i: int, url: str) -> PageResult:
             async with shared.semaphore:
                 if on_start:
                     on_start(url)
                 result = await audit_page(shared, i, url, inspect)
+            done[i] = result
             if on_page:
                 on_page(result)
             return result
 
-        pages = await asyncio.gather(*(run_one(i, u) for i, u in enumerate(urls)))
+        try:
+            pages = await asyncio.gather(*(run_one(i, u) for i, u in enumerate(urls)))
+        except asyncio.CancelledError:
+            interrupted = True
+            pages = [done.get(i) or interrupted_page(u) for i, u in enumerate(urls)]
         run = AuditRun(tool=TOOL_NAME, version=__version__, browser=browser_info(shared, pages),
                        settings=options.settings, started_at=started, finished_at=utc_now(), pages=tuple(pages))
         if on_run is not None:
             # the reports are written while Chromium and the driver shut down (about 0.2 s nobody needs)
             shared.while_closing.append(asyncio.get_running_loop().run_in_executor(None, on_run, run))
+    if interrupted:
+        raise asyncio.CancelledError()
     return run
+
+
+def interrupted_page(url: str) -> PageResult:
+    """A page the run did not get to (or did not finish) before it was interrupted."""
+    now = utc_now()
+    return PageResult(url=url, started_at=now, finished_at=now,
+                      error=PageError("interrupted", "the run was interrupted before this page was audited"))
 
 
 def _prepare_checks(options: AuditOptions):

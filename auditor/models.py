@@ -242,6 +242,7 @@ class CookieFact:
     secure: bool = False
     same_site: str = ""
     expires: float = -1.0  # unix time; -1 for a session cookie
+    third_party: bool | None = None  # set for another site than the page's (Public Suffix List; auditor/sites.py)
 
 
 @dataclass(frozen=True)
@@ -260,6 +261,7 @@ class RequestFact:
     frame_url: str = ""  # the frame that made the request (its initiator)
     at: str = ""  # UTC time it was sent
     t_ms: float = 0.0  # milliseconds since the page load started
+    third_party: bool | None = None  # sent to another site than the page's (Public Suffix List; auditor/sites.py)
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,14 @@ Only ever refuses or opens settings: the auditor never clicks accept. Facts only
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
+from urllib.parse import urlsplit
 
 from auditor.banners import best
 from auditor.browser.page import utc_now
 from auditor.browser.worlds import Unresponsive, Worlds
+from auditor.sites import site_of, third_party
 from auditor.models import Banner, BannerButton, ChoiceFacts, CookieFact, PageSnapshot, StateFacts, StorageItem
 
 STORAGE_JS = r"""() => {
@@ -44,14 +47,18 @@ UNTICK_JS = r"""(root) => {
 
 
 async def read_state(page, network, phase: str, since: float) -> StateFacts:
-    """Cookies of the whole context (httpOnly included), storage of every frame, requests sent since ``since``."""
+    """Cookies of the whole context (httpOnly included), storage of every frame, requests sent since ``since``;
+    cookies and requests of another site than the page's are marked third party."""
+    page_host = urlsplit(page.url).hostname or ""
+    page_site = site_of(page_host) if page_host else ""
     cookies = []
     try:
         for c in await page.context.cookies():
             cookies.append(CookieFact(
                 name=c.get("name", ""), domain=c.get("domain", ""), path=c.get("path", "/"),
                 value_length=len(c.get("value", "")), http_only=bool(c.get("httpOnly")), secure=bool(c.get("secure")),
-                same_site=str(c.get("sameSite", "")), expires=float(c.get("expires", -1))))
+                same_site=str(c.get("sameSite", "")), expires=float(c.get("expires", -1)),
+                third_party=third_party(str(c.get("domain", "")).lstrip("."), page_site)))
     except Exception:
         pass
     storage = []
@@ -70,8 +77,9 @@ async def read_state(page, network, phase: str, since: float) -> StateFacts:
     frames = [f for f in await worlds.frames() if f.id not in worlds.frozen]
     for url, items in await asyncio.gather(*(frame_storage(f) for f in frames)):
         storage += [StorageItem(frame_url=url, area=a, key=k, value_length=int(n)) for a, k, n in items]
-    return StateFacts(phase=phase, at=utc_now(), cookies=tuple(cookies), storage=tuple(storage),
-                      requests=network.since(since))
+    requests = tuple(dataclasses.replace(r, third_party=third_party(urlsplit(r.url).hostname or "", page_site))
+                     if r.url.startswith(("http:", "https:")) else r for r in network.since(since))
+    return StateFacts(phase=phase, at=utc_now(), cookies=tuple(cookies), storage=tuple(storage), requests=requests)
 
 
 async def element_handle(page, snapshot: PageSnapshot, ref):

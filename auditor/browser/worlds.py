@@ -365,4 +365,5 @@ async def _call(awaitable, deadline: float, what: str):
     try:
         return await asyncio.wait_for(awaitable, deadline)
     except asyncio.TimeoutError:
-        raise Unresponsive(f"{what} did not answer within {deadline:g} s (its main thread is busy or frozen)") from None
+        raise Unresponsive(f"the page stopped answering: {what} gave no answer within {deadline:g} s (its main "
+                           "thread is busy in a loop or frozen)") from None

@@ -151,6 +151,8 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
 
         try:
             response = await page.goto(flow.start, wait_until="load", timeout=timeout_ms)
+            if blocked:
+                raise StepFailed(f"start page {flow.start}: navigation out of scope blocked: {blocked[-1]}")
             if response is not None and response.status >= 400:
                 raise StepFailed(f"start page {flow.start}: HTTP {response.status}")
         except StepFailed as exc:
@@ -169,8 +171,8 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
             last = (await probe(page), 0, steps[-1].page)  # what the last audit saw: (probe, step, result)
             for step in flow.steps:
                 at = utc_now()
+                n_blocked, n_refused = len(blocked), len(refused)
                 try:
-                    n_blocked, n_refused = len(blocked), len(refused)
                     acted[step.index] = await do_step(page, step, flow, identity, state, st.timeout,
                                                   shared.ctx.lexicon)
                     await after_action(page)
@@ -191,6 +193,10 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
                 except Exception as exc:
                     status = exc.status if isinstance(exc, StepFailed) else "failed"
                     msg = str(exc) if isinstance(exc, StepFailed) else one_line(exc)
+                    if len(blocked) > n_blocked and status == "failed":
+                        # the navigation failed because it left the scope (a redirect to a host that is out of
+                        # scope, and maybe unreachable): that is what the step did
+                        status, msg = "blocked", f"navigation out of scope blocked: {blocked[-1]}"
                     error = f"step {step.index} ({_label(step, identity)}): {msg}"
                     shot = await _failure_shot(page, opts, slug, step.index, mask())
                     steps.append(FlowStep(index=step.index, kind=step.kind, label=_label(step, identity),
@@ -249,6 +255,24 @@ async def open_context(shared: _Shared, flow: Flow, identity: Identity) -> Guard
                 return
         await route.continue_()
 
+    def redirected(request):
+        # a redirect is not offered to the route above (the browser follows it by itself): an in-scope address
+        # that answers with a redirect out of the scope is caught here, and the step fails as blocked
+        try:
+            if request.redirected_from is None or not request.is_navigation_request() \
+                    or request.frame.parent_frame is not None:
+                return
+        except Exception:
+            return
+        host = (urlsplit(request.url).hostname or "").lower()
+        if request.url.startswith(("http:", "https:")) and not in_scope(host, flow.scope):
+            chain, hop = [request.url], request.redirected_from
+            while hop is not None and len(chain) < 20:
+                chain.append(hop.url)
+                hop = hop.redirected_from
+            out.blocked.append(" → ".join(_short(u) for u in reversed(chain)) + " (redirect out of scope)")
+
+    context.on("request", redirected)
     try:
         await context.route("**/*", guard)
     except BaseException:

@@ -154,18 +154,6 @@ def load(extra_files: tuple[str, ...] = ()) -> TrackerList:
     return TrackerList(sources)
 
 
-def site_of(host: str) -> str:
-    """A cheap registrable-domain guess (the last two labels; three under a two-letter second level such as
-    co.uk): enough to tell first from third party on ordinary sites."""
-    host = (host or "").lower().strip(".")
-    labels = host.split(".")
-    if len(labels) <= 2 or host.replace(".", "").isdigit():
-        return host
-    if len(labels[-1]) == 2 and labels[-2] in ("co", "com", "net", "org", "gov", "ac", "ne", "or", "go", "edu"):
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
-
-
 def _path_matches(path: str, path_query: str, pattern: str) -> bool:
     """A path rule matches whole path segments: ``/analytics.js`` matches ``/lib/analytics.js`` but not
     ``/demo/analytics.json``; a rule with a query (``/tr?id=``) matches from the path into the query; a rule
