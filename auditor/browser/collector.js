@@ -1192,7 +1192,9 @@ function touchedByPerson(el) {
   const t = s && s.touched;
   if (!t) return false;
   if (t.has(el)) return true;
-  for (const l of Array.from(el.labels || [])) if (t.has(l)) return true;
+  // the collector's own label index: ``el.labels`` scans the whole document on its first use for each control
+  // (seconds on a page of 100,000 elements with thousands of boxes)
+  for (const l of labelsOf(el)) if (t.has(l)) return true;
   for (let cur = el.parentElement; cur; cur = cur.parentElement) if (t.has(cur) && cur.localName === 'label') return true;
   return false;
 }

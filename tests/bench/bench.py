@@ -14,6 +14,9 @@
 5. Discovery per site: whole-process time of `auditor discover HOME --no-walk` (find both journeys, write the
    flow files, no audit) for each demo-shop variant, against a plain Playwright script replaying the steps it
    wrote; and the time each journey's discovery took, from its report. 5b: the same on each unseen shop.
+6. Big pages (issue 12): `auditor scan` of pages of 10,000 and 100,000 elements, 10 MB of text and 200,000 px
+   tall, each with a pre-ticked box at the very end, against the plain load+screenshot script: time, peak
+   memory of the whole process tree, and whether the box was found.
 
 Options: ``--rounds N`` (default 3), ``--pages N`` (fixture pages in part 1, default 12), ``--skip PART``,
 ``--no-interact`` (time the first-layer audit alone, without opening settings or refusing consent).
@@ -262,6 +265,7 @@ async def _collector_times(origin: str, sizes: list[int], runs: int, tmpdir: Pat
 
     from auditor.browser.launch import launch
     from auditor.browser.page import COLLECT_JS
+    from auditor.browser.worlds import Worlds
     from auditor.lexicon import load
 
     terms = json.dumps(load().js_matcher(), ensure_ascii=False)
@@ -269,12 +273,15 @@ async def _collector_times(origin: str, sizes: list[int], runs: int, tmpdir: Pat
     async with async_playwright() as pw:
         browser, _ = await launch(pw, None)
         page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        worlds = await Worlds.attach(page)
         for n in sizes:
             await page.goto(f"{origin}/gen-{n}.html", wait_until="load")
+            top = (await worlds.frames())[0]
             opts = {"terms": terms, "maxText": 400, "htmlLimit": 500, "isTop": True}
             times, count = [], 0
             for _ in range(runs):
-                raw = json.loads(await page.main_frame.evaluate(COLLECT_JS, opts))
+                # in the auditor's isolated world, as a scan runs it
+                raw = json.loads(await worlds.call(top, COLLECT_JS, opts, deadline=120))
                 times.append(float(raw["collector_ms"]))
                 count = int(raw["element_count"])
             med = statistics.median(times)
@@ -302,6 +309,104 @@ def bench_collector(sizes: list[int], runs: int) -> dict:
     if 10_000 in by:
         print(f"  at 10k elements: {by[10_000]['median_ms']:.1f} ms (target <= 250 ms)", flush=True)
     return {"sizes": rows, "growth_100k_over_1k": growth}
+
+
+BOX = ("<form action='/signup'><p><label><input type='checkbox' name='news' checked> Send me marketing emails"
+       "</label></p><button type='submit'>Create account</button></form>")
+
+
+def big_pages(d: Path) -> dict[str, str]:
+    """Part 6's pages, each with a pre-ticked marketing box at the very end: 10,000 and 100,000 elements, 10 MB of
+    text, and a page 200,000 px tall."""
+    pages = {}
+    for n in (10_000, 100_000):
+        name = f"big-{n}.html"
+        (d / name).write_text(generated_page(n).replace("</main>", "</main>" + BOX), encoding="utf-8")
+        pages[f"{n:,} elements"] = name
+    para = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt. " * 40
+    body = "".join(f"<p>{para}</p>" for _ in range(10 * 1024 * 1024 // (len(para) + 7)))
+    (d / "big-text.html").write_text(f"<!doctype html><html lang='en'><body>{body}{BOX}</body></html>", encoding="utf-8")
+    pages["10 MB of text"] = "big-text.html"
+    (d / "big-tall.html").write_text("<!doctype html><html lang='en'><body><div style='height:200000px'>top</div>"
+                                     f"{BOX}</body></html>", encoding="utf-8")
+    pages["200,000 px tall"] = "big-tall.html"
+    return pages
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident memory (bytes) of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+            rss[int(entry.name)] = int(fields[21]) * 4096
+        except (OSError, ValueError, IndexError):
+            continue
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        total += rss.get(p, 0)
+        stack.extend(children.get(p, ()))
+    return total
+
+
+def _timed_peak(cmd: list[str]) -> tuple[float, int, int]:
+    """Whole-process time, peak resident memory of the process tree (sampled every 50 ms), exit code."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss(proc.pid))
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - t
+    err = proc.stderr.read() if proc.stderr else ""
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"bench: {' '.join(cmd[:4])} failed (exit {proc.returncode}): {err.strip()[-300:]}")
+    return elapsed, peak, proc.returncode
+
+
+def bench_big_pages(rounds: int) -> dict:
+    """Part 6: `auditor scan` of very large pages vs the plain load+screenshot script, whole processes side by
+    side: time, peak memory of the process tree (Python, driver, Chromium), and whether the box at the end was
+    found."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        pages = big_pages(d)
+        with serve(d) as (origin, _):
+            for label, name in pages.items():
+                url = f"{origin}/{name}"
+                audit, plain, audit_mem, plain_mem, found, notes = [], [], [], [], None, []
+                for r in range(rounds):
+                    order = ("audit", "plain") if r % 2 == 0 else ("plain", "audit")
+                    for which in order:
+                        if which == "audit":
+                            t, mem, _ = _timed_peak([sys.executable, "-m", "auditor", "scan", url, "--out",
+                                                     f"{tmp}/a", "--no-interact"])
+                            audit.append(t)
+                            audit_mem.append(mem)
+                            page = json.loads((d / "a" / "report.json").read_text(encoding="utf-8"))["pages"][0]
+                            found = not page["error"] and any(f["check"] == "prechecked-consent"
+                                                              for f in page["findings"])
+                            notes = [n["kind"] for n in page.get("notes", [])]
+                        else:
+                            t, mem, _ = _timed_peak([sys.executable, "-c", BASELINE, url, f"{tmp}/plain.png"])
+                            plain.append(t)
+                            plain_mem.append(mem)
+                a, p = statistics.median(audit), statistics.median(plain)
+                row = {"page": label, "audit_s": round(a, 2), "plain_s": round(p, 2), "ratio": round(a / p, 2),
+                       "audit_peak_mb": round(max(audit_mem) / 2**20), "plain_peak_mb": round(max(plain_mem) / 2**20),
+                       "box_found": found, "notes": notes}
+                rows.append(row)
+                print(f"  {label:<18} audit {a:6.2f}s {row['audit_peak_mb']:5d} MB   plain {p:6.2f}s "
+                      f"{row['plain_peak_mb']:5d} MB   ratio {a / p:5.2f}   box found: {found}"
+                      + (f"   notes: {', '.join(notes)}" if notes else ""), flush=True)
+    return {"pages": rows, "rounds": rounds}
 
 
 def bench_accuracy(origin: str, kind: str = "all") -> dict:
@@ -356,7 +461,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--pages", type=int, default=12)
     ap.add_argument("--skip", action="append", default=[],
-                    choices=["scan", "collector", "accuracy", "blind", "flows", "discovery"])
+                    choices=["scan", "collector", "accuracy", "blind", "flows", "discovery", "big"])
     ap.add_argument("--no-interact", action="store_true",
                     help="time scans with --no-interact (first layer only: no settings layer, no refusal)")
     args = ap.parse_args()
@@ -389,6 +494,10 @@ def main() -> int:
     if "collector" not in args.skip:
         print("2. collector time on generated pages", flush=True)
         results["collector"] = bench_collector([1_000, 10_000, 100_000], runs=args.rounds + 2)
+    if "big" not in args.skip:
+        print("6. big pages: auditor scan vs plain load+screenshot, time and peak memory of the process tree "
+              f"(median of {max(1, args.rounds - 1)})", flush=True)
+        results["big_pages"] = bench_big_pages(max(1, args.rounds - 1))
     out = ROOT / "out" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
