@@ -283,7 +283,10 @@ async def _audit_page(shared: _Shared, index: int, url: str, inspect: PageHook |
         try:
             response = await page.goto(url, wait_until="commit", timeout=timeout_ms)
         except Exception as exc:  # Playwright raises plain Error subclasses
-            return _failed(result, _classify_nav_error(exc, nav_responses, crashed, st.timeout), holder)
+            error = _classify_nav_error(exc, nav_responses, crashed, st.timeout)
+            if error.kind == "http-error":
+                result = dataclasses.replace(result, status=int(error.message.split()[1]))
+            return _failed(result, error, holder)
         if response is not None:
             result = dataclasses.replace(result, status=response.status)
             if response.status >= 400:
@@ -577,10 +580,22 @@ _NET_ERRORS = {
 }
 
 
+#: network errors that stand for an HTTP status: Chromium turns an authentication challenge nobody answers into
+#: an error before any response reaches the page
+_STATUS_ERRORS = {"ERR_INVALID_AUTH_CREDENTIALS": 401, "ERR_UNEXPECTED_PROXY_AUTH": 407,
+                  "ERR_PROXY_AUTH_UNSUPPORTED": 407, "ERR_PROXY_AUTH_REQUESTED": 407}
+
+
 def _classify_nav_error(exc: Exception, nav_responses: list, crashed: list, timeout_s: float) -> PageError:
     msg = str(exc)
     if crashed or "crash" in msg.lower():
         return PageError("crash", "the page crashed the renderer")
+    for r in reversed(nav_responses):
+        if r.status >= 400:
+            return http_error(r.status, r.status_text)
+    for code, status in _STATUS_ERRORS.items():
+        if code in msg:
+            return http_error(status, f"{_HTTP_REASONS[status]} (the server asks for a log-in the audit was not given)")
     if "Download is starting" in msg or "ERR_ABORTED" in msg:
         for r in reversed(nav_responses):
             ctype = (r.headers.get("content-type") or "").split(";")[0].strip().lower()
