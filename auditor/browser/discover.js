@@ -2,8 +2,8 @@
 // use (their visible name, where they point, where they sit), the form fields (what they ask for, their state),
 // the forms, and whether the page asks for card details. Facts only: auditor/flows/discover.py decides.
 // Walks one document and its open shadow roots; discovery runs it in every frame (a flow step names the frame).
-// The elements are kept under a symbol the page cannot see, so Python can check that a selector it writes
-// points at the same element.
+// It runs in the auditor's isolated world (auditor/browser/worlds.py): the elements are kept on that world's
+// window, out of the page's sight, so Python can check that a selector it writes points at the same element.
 ({ limit, cardRe, notCard }) => {
   const KEY = Symbol.for('consent-auditor.discover');
   const els = [];

@@ -9,7 +9,7 @@
 //   its events are not trusted) is marked while the step is armed (``arm``), and only a select.
 (() => {
   if (window.__auditor) return;
-  const state = { lastMutation: performance.now(), mutations: 0, touched: new WeakSet(), armed: false };
+  const state = { lastMutation: performance.now(), mutations: 0, touched: new WeakSet(), armed: false, picked: null };
   Object.defineProperty(window, '__auditor', { value: state });
   const mark = (event) => {
     const path = event.composedPath ? event.composedPath() : [event.target];
@@ -22,6 +22,14 @@
   for (const type of ['click', 'keydown', 'input', 'change', 'pointerdown']) {
     window.addEventListener(type, onEvent, true);
   }
+  // the element a Playwright locator found, handed over to this world (worlds.py, on_element): Playwright
+  // dispatches an event of this run's own type on it from its utility world; a page does not know the type's
+  // name, and this listener, registered before any page script, hears it first
+  window.addEventListener('__PICK_EVENT__', (event) => {
+    const path = event.composedPath ? event.composedPath() : [];
+    state.picked = path.length ? path[0] : event.target;
+    event.stopImmediatePropagation();
+  }, true);
   const observe = () => {
     try {
       new MutationObserver((records) => { state.mutations += records.length; state.lastMutation = performance.now(); })

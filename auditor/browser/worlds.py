@@ -31,8 +31,10 @@ from importlib import resources
 
 WORLD_NAME = "consent-auditor"
 _WORLD_SRC = (resources.files("auditor.browser") / "world.js").read_text(encoding="utf-8")
-#: the key of the main-world reader: new for every run, so a page cannot prepare for it by name
+#: the key of the main-world reader and the event type that hands an element to the auditor's world: new for
+#: every run, so a page cannot prepare for them by name
 READER_KEY = "__ca_" + secrets.token_hex(6)
+PICK_EVENT = "ca-pick-" + secrets.token_hex(6)
 
 #: seconds a page may keep its main thread busy before it counts as unresponsive (one in-page call)
 LIVENESS_S = 10.0
@@ -248,6 +250,25 @@ class Worlds:
             raise RuntimeError(f"in-page error: {text[:200]}")
         return (res.get("result") or {}).get("value")
 
+    async def on_element(self, locator, function: str, *args, timeout_ms: float = 10_000,
+                         deadline: float = LIVENESS_S):
+        """``function(el, ...args)`` in the auditor's world, on the element ``locator`` finds (in whatever frame):
+        the page's prototypes and getters cannot change what it reads. Raises like the locator when the element
+        is not there."""
+        await locator.dispatch_event(PICK_EVENT, timeout=timeout_ms)
+        taker = ("(...args) => { const s = window.__auditor; const el = s && s.picked; if (!el) return {none: 1};"
+                 f" s.picked = null; const r = ({function})(el, ...args); return {{value: r === undefined ? null : r}}; }}")
+        for f in await self.frames(deadline):
+            if f.id in self.frozen:
+                continue
+            try:
+                got = await self.call(f, taker, *args, deadline=deadline)
+            except FrameGone:
+                continue
+            if isinstance(got, dict) and "value" in got:
+                return got["value"]
+        raise FrameGone("the element went away before the auditor could read it")
+
     async def page_counts(self, frame: WorldFrame, deadline: float = LIVENESS_S) -> tuple[int, int, int]:
         """(short timers pending, closed shadow roots attached, service-worker registrations asked for) as the
         init script counted them in the page's main world; (0, 0, 0) when it cannot say."""
@@ -346,7 +367,7 @@ class Worlds:
 
 
 def _world_script() -> str:
-    return _WORLD_SRC
+    return _WORLD_SRC.replace("__PICK_EVENT__", PICK_EVENT)
 
 
 async def _open(cdp, immediately: bool) -> _Session:

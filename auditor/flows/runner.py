@@ -299,15 +299,17 @@ async def do_step(page, step: Step, flow: Flow, identity: Identity, state: WalkS
     target = render(step.arg("target", ""), identity) if step.arg("target") else ""
     loc = _locate(page, step, target) if target else None
     masked_targets = state.masked
+    worlds = await Worlds.of(page)
     facts: dict = {}
     if kind in TARGET_KINDS and loc is not None:
         # not caught: the submit guard must never pass a click it could not inspect (a missing target fails
         # here as it would in the action)
         # payment card fields and the cards that pay nothing (a gift card) are told by the lexicon's words, as
         # they appear in field names, ids and frame titles
-        facts = await loc.evaluate(TARGET_JS, [lexicon.markup_pattern("not_payment_card"),
-                                               lexicon.markup_pattern("field_card"), identity.values()],
-                                   timeout=timeout)
+        # read in the auditor's own world: a page cannot dress a card form up as a harmless one for the guard
+        facts = await worlds.on_element(loc, TARGET_JS, [lexicon.markup_pattern("not_payment_card"),
+                                                         lexicon.markup_pattern("field_card"), identity.values()],
+                                        timeout_ms=timeout)
     if kind == "goto":
         await page.goto(step.arg("url"), wait_until="load", timeout=timeout)
     elif kind == "click":
@@ -328,12 +330,12 @@ async def do_step(page, step: Step, flow: Flow, identity: Identity, state: WalkS
             # a styled box whose label lies over the input (Bootstrap's custom-control): the person clicks the
             # label, which toggles the box; the state is checked afterwards
             want = kind == "check"
-            done = await loc.evaluate("(el) => el.checked", timeout=timeout) == want
+            done = await worlds.on_element(loc, "(el) => el.checked", timeout_ms=timeout) == want
             if not done:
                 label = (await loc.evaluate_handle("(el) => (el.labels && el.labels[0]) || null")).as_element()
                 if label is not None:
                     await label.click(timeout=timeout)  # a real click: the person's choice is recorded
-                    done = await loc.evaluate("(el) => el.checked", timeout=timeout) == want
+                    done = await worlds.on_element(loc, "(el) => el.checked", timeout_ms=timeout) == want
             if not done:
                 raise StepFailed(f"could not {kind} {target}") from None
     elif kind == "select":
@@ -349,8 +351,8 @@ async def do_step(page, step: Step, flow: Flow, identity: Identity, state: WalkS
         finally:
             await arm(page, False)
         try:  # what the person chose, as shown ("Express (DHL) 9,90 €"), not the option's value
-            chosen = await loc.evaluate("(el) => el.selectedOptions && el.selectedOptions.length ? "
-                                        "el.selectedOptions[0].text : ''", timeout=timeout)
+            chosen = await worlds.on_element(loc, "(el) => el.selectedOptions && el.selectedOptions.length ? "
+                                             "el.selectedOptions[0].text : ''", timeout_ms=timeout)
             facts["label"] = f"{facts.get('label', '')} {' '.join(str(chosen).split())}".strip()
         except Exception:
             pass

@@ -6,9 +6,10 @@ Facts only; the choices are made in ``offers`` (what the page offers) and ``walk
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from importlib import resources
+
+from auditor.browser.worlds import Worlds, WorldFrame
 
 DISCOVER_JS = (resources.files("auditor.browser") / "discover.js").read_text(encoding="utf-8")
 #: elements gathered per frame at most
@@ -171,20 +172,22 @@ def merge(top: PageFacts, others: list[PageFacts]) -> PageFacts:
 
 
 async def gather(page, lexicon) -> PageFacts:
-    """Run discover.js in the top document and every frame of the page."""
+    """Run discover.js in the top document and every frame of the page, in the auditor's isolated world (the
+    page's prototypes cannot change what it reads, and the elements it keeps stay out of the page's sight)."""
     args = {"limit": ELEMENT_LIMIT, "cardRe": lexicon.markup_pattern("field_card"),
             "notCard": lexicon.markup_pattern("not_payment_card")}
-    top = parse(await page.evaluate(DISCOVER_JS, args))
+    worlds = await Worlds.of(page)
+    frames = [f for f in await worlds.frames() if f.id not in worlds.frozen]
+    top = parse(await worlds.call(frames[0], DISCOVER_JS, args))
+    by_id = {f.id: f for f in frames}
     others: list[PageFacts] = []
     offset = len(top.forms)
-    for frame in page.frames:
-        if frame is page.main_frame or frame.is_detached():
-            continue
+    for frame in frames[1:]:
         try:
-            chain = await _frame_chain(frame)
+            chain = await _frame_chain(worlds, frame, by_id)
             if chain is None:
                 continue
-            raw = await asyncio.wait_for(frame.evaluate(DISCOVER_JS, args), 5)
+            raw = await worlds.call(frame, DISCOVER_JS, args, deadline=5)
         except Exception:
             continue  # a frame that went away or does not answer: the top document's facts stand
         facts = parse(raw, chain, offset)
@@ -193,18 +196,22 @@ async def gather(page, lexicon) -> PageFacts:
     return merge(top, others)
 
 
-async def _frame_chain(frame) -> str | None:
+async def _frame_chain(worlds: Worlds, frame: WorldFrame, by_id: dict) -> str | None:
     """``"#outer >> iframe[title=Card]"``: the selectors of the iframes from the top document down to
     ``frame``, as a flow step's ``frame`` says it; None for a frame that is not shown in an iframe."""
     parts = []
     cur = frame
-    while cur.parent_frame is not None:
-        el = await cur.frame_element()
-        try:
-            if not await el.is_visible():
-                return None
-            parts.append(await el.evaluate(FRAME_SELECTOR_JS))
-        finally:
-            await el.dispose()
-        cur = cur.parent_frame
+    while cur.parent is not None:
+        parent = by_id.get(cur.parent)
+        owner = await worlds.owner(cur, parent) if parent is not None else None
+        if owner is None:
+            return None
+        got = await worlds.call(parent, "function () { const r = this.getBoundingClientRect();"
+                                " const s = getComputedStyle(this); if (r.width < 1 || r.height < 1 ||"
+                                " s.visibility === 'hidden' || s.display === 'none') return null;"
+                                " return (" + FRAME_SELECTOR_JS + ")(this); }", this=owner)
+        if not got:
+            return None
+        parts.append(got)
+        cur = parent
     return " >> ".join(reversed(parts))

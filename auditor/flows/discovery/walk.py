@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from auditor.browser.page import NetworkTracker, settle
+from auditor.browser.worlds import Worlds
 from auditor.flows.discovery.choices import choose_required, fill, fill_beside
 from auditor.flows.discovery.facts import Control, PageFacts, gather
 from auditor.flows.discovery.flowfile import short
@@ -141,7 +142,7 @@ async def checked_selector(page, frame: str, candidates: list, fallback: str, sa
             continue
         try:
             loc = scope.locator(sel)
-            if await loc.count() == 1 and await loc.evaluate(same_js, arg):
+            if await loc.count() == 1 and await (await Worlds.of(page)).on_element(loc, same_js, arg, timeout_ms=3000):
                 return sel
         except Exception:
             continue
