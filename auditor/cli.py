@@ -563,8 +563,27 @@ def _guard(debug: bool, fn, *args) -> int:
 
 
 def main() -> None:
+    """The ``auditor`` command. A usage error found while parsing (an unknown option, a value of the wrong type
+    such as ``--settle-cap-ms 1e12``, a missing argument) is one ``error:`` line and exit 2, like every other."""
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
-    app(prog_name="auditor")
+    try:
+        code = app(prog_name="auditor", standalone_mode=False)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("interrupted", markup=False)
+        sys.exit(int(ExitCode.TARGET_FAILED))
+    except Exception as exc:
+        # typer's own parsing errors (its bundled click's UsageError, BadParameter, NoSuchOption: exit code 2,
+        # a format_message()); anything else is a bug and keeps its traceback
+        if not hasattr(exc, "format_message") or getattr(exc, "exit_code", None) is None:
+            raise
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `auditor` alone: the help, as it is
+            sys.stderr.write(exc.format_message().rstrip() + "\n")
+            sys.exit(int(exc.exit_code))
+        hint = f" (see: auditor {ctx.info_name} --help)" if ctx is not None and ctx.parent is not None else ""
+        err.print(f"error: {exc.format_message()}{hint}", markup=False)
+        sys.exit(int(exc.exit_code))
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

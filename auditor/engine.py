@@ -299,6 +299,10 @@ async def _audit_page(shared: _Shared, index: int, url: str, inspect: PageHook |
         if crashed:
             return _failed(result, PageError("crash", "the page crashed the renderer"), holder)
         if partial:
+            if await _empty_document(page):
+                # the body broke before anything of it could be shown: nothing was read, so it is no audit
+                return _failed(result, PageError("unreachable", f"the response could not be read: {partial}"),
+                               holder)
             holder.setdefault("notes", []).append(Note("partial-load", partial))
         try:
             slug = _slug(index, url, shared.slugs) if opts.out_dir is not None and opts.evidence else None
@@ -351,7 +355,7 @@ async def wait_for_document(page, response, timeout_s: float) -> str:
             if body_done_at is not None and not dcl.done() and time.monotonic() - body_done_at > 2.0:
                 failure = None if body.exception() else body.result()
                 why = f" ({failure})" if failure else ""
-                return (f"the document stopped before it finished parsing{why}: audited as far as it got")
+                return f"the document stopped before it finished parsing{why}: audited as far as it got"
         if dcl.exception() is not None:
             return f"the document did not finish parsing within {timeout_s:g} s: audited as far as it got"
     finally:
@@ -366,6 +370,18 @@ async def wait_for_document(page, response, timeout_s: float) -> str:
     except Exception:
         pass  # a subresource that never finishes: audit what is there
     return ""
+
+
+async def _empty_document(page) -> bool:
+    """Does the top document show nothing at all (no element in its body, no text)?"""
+    try:
+        worlds = await Worlds.of(page)
+        frames = await worlds.frames()
+        size = await worlds.call(frames[0], "() => { const b = document.body; return b ? b.getElementsByTagName('*')"
+                                            ".length + (b.textContent || '').trim().length : 0; }")
+        return not size
+    except Exception:
+        return False
 
 
 def http_error(status: int, text: str = "") -> PageError:

@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from auditor.browser.page import NetworkTracker, probe, settle, utc_now
 from auditor.browser.worlds import Worlds
@@ -126,6 +126,7 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
         if trace_dir is not None:
             await context.tracing.start(screenshots=True, snapshots=True, sources=False, title=flow.name)
         page = await open_page(context)
+        await guard_redirects(page, flow.scope, blocked)
         network = NetworkTracker(page)
 
         def mask():
@@ -279,6 +280,41 @@ async def open_context(shared: _Shared, flow: Flow, identity: Identity) -> Guard
         await context.close()
         raise
     return out
+
+
+async def guard_redirects(page, scope: tuple[str, ...], blocked: list) -> None:
+    """Refuse a redirect of the top document out of ``scope`` before the browser follows it. The route of
+    ``open_context`` never sees a redirect (the browser follows it by itself), so the page's own DevTools session
+    intercepts documents at the response stage: a 3xx whose Location is out of scope fails there, and nothing is
+    sent to the other host. (Fetching the document in the route and fulfilling it instead would make the page a
+    "public" document to Chromium's local-network checks, which then block its frames on a local server.)"""
+    worlds = await Worlds.of(page)
+    cdp = worlds.main.cdp
+    # the top frame keeps its id across navigations (asking for it while a navigation is held up would wait)
+    top = [(await cdp.send("Page.getFrameTree"))["frameTree"]["frame"]["id"]]
+
+    async def paused(event):
+        rid = event.get("requestId")
+        try:
+            status = event.get("responseStatusCode")
+            if status and 300 <= status < 400:
+                headers = {h.get("name", "").lower(): h.get("value", "") for h in event.get("responseHeaders") or ()}
+                url = (event.get("request") or {}).get("url", "")
+                target = urljoin(url, headers.get("location", "")) if headers.get("location") else ""
+                if event.get("frameId") == top[0] and target.startswith(("http:", "https:")) and not in_scope(
+                        (urlsplit(target).hostname or "").lower(), scope):
+                    blocked.append(f"{_short(url)} → {_short(target)} (redirect out of scope)")
+                    await cdp.send("Fetch.failRequest", {"requestId": rid, "errorReason": "BlockedByClient"})
+                    return
+            await cdp.send("Fetch.continueRequest", {"requestId": rid})
+        except Exception:
+            try:
+                await cdp.send("Fetch.continueRequest", {"requestId": rid})
+            except Exception:
+                pass
+
+    cdp.on("Fetch.requestPaused", lambda e: asyncio.ensure_future(paused(e)))
+    await cdp.send("Fetch.enable", {"patterns": [{"resourceType": "Document", "requestStage": "Response"}]})
 
 
 @dataclasses.dataclass

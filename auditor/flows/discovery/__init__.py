@@ -27,7 +27,7 @@ from auditor.flows.discovery.choices import refuse_banner
 from auditor.flows.discovery.flowfile import flow_yaml
 from auditor.flows.discovery.walk import Walk, checkout, signup
 from auditor.flows.identity import make_identity
-from auditor.flows.runner import StepFailed, one_line, open_context
+from auditor.flows.runner import StepFailed, guard_redirects, one_line, open_context
 from auditor.flows.spec import Flow, FlowError, load_flow
 from auditor.models import Discovery
 
@@ -52,6 +52,7 @@ async def discover_journey(shared, start: str, journey: str, out_dir: Path, name
     w = None
     try:
         page = await open_page(guarded.context)
+        await guard_redirects(page, flow.scope, guarded.blocked)
         w = Walk(shared, flow, page, NetworkTracker(page), identity)
         try:
             response = await page.goto(start, wait_until="load", timeout=int(st.timeout * 1000))
