@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from auditor.browser.page import NetworkTracker, probe, settle, utc_now
 from auditor.browser.worlds import Worlds
-from auditor.engine import _Shared, _classify_nav_error, audit_loaded, new_context, open_page
+from auditor.engine import _Shared, _classify_nav_error, audit_loaded, new_context, open_page, page_budget
 from auditor.flows.identity import Identity, make_identity, render
 from auditor.flows.spec import Flow, Step
 from auditor.models import FlowResult, FlowStep, PageError, PageResult
@@ -149,6 +149,7 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
             return dataclasses.replace(result, checks=tuple(fresh))
 
         acted: dict[int, str] = {}  # step -> the text of what the person acted on
+        budget = page_budget(st)
 
         try:
             response = await page.goto(flow.start, wait_until="load", timeout=timeout_ms)
@@ -174,8 +175,10 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
                 at = utc_now()
                 n_blocked, n_refused = len(blocked), len(refused)
                 try:
-                    acted[step.index] = await do_step(page, step, flow, identity, state, st.timeout,
-                                                  shared.ctx.lexicon)
+                    # a step has the budget of a page's audit: a page that freezes in the middle of a step
+                    # fails that step (unresponsive), it does not hold the run
+                    acted[step.index] = await asyncio.wait_for(
+                        do_step(page, step, flow, identity, state, st.timeout, shared.ctx.lexicon), budget)
                     await after_action(page)
                     if len(blocked) > n_blocked:
                         raise StepFailed(f"navigation out of scope blocked: {blocked[-1]}", "blocked")
@@ -184,7 +187,7 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
                     layer = 2 if _opened_settings(step, acted[step.index], steps) else 1
                     result = await _unchanged(page, network, step, flow, last)
                     if result is None:
-                        result = await audit_here(step, layer)
+                        result = await asyncio.wait_for(audit_here(step, layer), budget)
                         last = (await probe(page), step.index, result)
                     done = FlowStep(index=step.index, kind=step.kind, label=_label(step, identity),
                                     page=result, at=at, note=state.notes.get(step.index, ""))
@@ -407,8 +410,9 @@ async def do_step(page, step: Step, flow: Flow, identity: Identity, state: WalkS
         if step.arg("target") or to not in ("", "top", "bottom"):
             await page.locator(target or step.arg("to")).first.scroll_into_view_if_needed(timeout=timeout)
         else:
-            await page.evaluate("(b) => window.scrollTo(0, b ? document.documentElement.scrollHeight : 0)",
-                                to != "top")
+            await asyncio.wait_for(page.evaluate(
+                "(b) => window.scrollTo(0, b ? document.documentElement.scrollHeight : 0)", to != "top"),
+                timeout / 1000)
     elif kind == "expect":
         if step.arg("target"):
             await loc.wait_for(state="visible", timeout=timeout)
