@@ -80,15 +80,18 @@ async def browser_session(options: AuditOptions) -> AsyncIterator[_Shared]:
     specs_job = loop.run_in_executor(None, _prepare_checks, options)
     lexicon_job = loop.run_in_executor(
         None, lambda: load_lexicon(options.config.languages or None, options.config.lexicon_dirs))
+    # the Public Suffix List (about 80 ms to read) is loaded in a thread too, not on the loop at the first page
+    sites_job = loop.run_in_executor(None, site_of, "www.example.co.uk")
     async with async_playwright() as pw:
         try:
             browser, exe = await launch(pw, options.browser_path)
         except BaseException:
-            await asyncio.gather(specs_job, lexicon_job, return_exceptions=True)
+            await asyncio.gather(specs_job, lexicon_job, sites_job, return_exceptions=True)
             raise
         shared = None
         try:
             lexicon = await lexicon_job
+            await sites_job
             # the term indexes are built in a thread while the first pages load (CPU work beside waiting)
             terms_job = loop.run_in_executor(
                 None, lambda: (lexicon.warm(), json.dumps(lexicon.js_matcher(), ensure_ascii=False))[1])

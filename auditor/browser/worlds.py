@@ -102,7 +102,17 @@ class Worlds:
         self._oopif: dict = {}  # Playwright frame -> (url it had when tried, _Session or None)
         self._lock = asyncio.Lock()
         self.frozen: set[str] = set()  # child frames whose main thread stopped answering (left out from then on)
+        self._changes = 0  # frame attached, detached or navigated, in any session (the tree must be read again)
+        self._tree: tuple | None = None  # (sessions, _changes when read, frames)
+        self.watch(main)
         self.dialogs: list[tuple[str, str]] = []  # (type, message) of every dialog the page opened
+
+    def watch(self, session: "_Session") -> None:
+        def changed(_event=None):
+            self._changes += 1
+        for event in ("Page.frameAttached", "Page.frameDetached", "Page.frameNavigated",
+                      "Page.navigatedWithinDocument", "Runtime.executionContextsCleared"):
+            session.cdp.on(event, changed)
 
     @classmethod
     async def attach(cls, page) -> "Worlds":
@@ -126,9 +136,19 @@ class Worlds:
 
     async def frames(self, deadline: float = LIVENESS_S) -> list[WorldFrame]:
         """Every frame of the page, the top frame first, each after its parent (depth first, document order of
-        the frame tree), cross-site frames included."""
+        the frame tree), cross-site frames included. The tree is read again only after a frame was attached,
+        detached or navigated (the sessions' Page events say so)."""
         async with self._lock:
             await self._find_oopifs(deadline)
+            key = tuple(id(s) for _, s in self._oopif.values() if s is not None)
+            if self._tree is not None and self._tree[0] == key and self._tree[1] == self._changes:
+                return list(self._tree[2])
+            seen_changes = self._changes
+            out = await self._read_tree(deadline)
+            self._tree = (key, seen_changes, out)
+            return list(out)
+
+    async def _read_tree(self, deadline: float) -> list[WorldFrame]:
         sessions = [self.main] + [s for _, s in self._oopif.values() if s is not None]
         trees = await asyncio.gather(*(_call(s.cdp.send("Page.getFrameTree"), deadline, "the frame tree")
                                        for s in sessions), return_exceptions=True)
@@ -188,6 +208,7 @@ class Worlds:
             if cdp is not None:
                 try:
                     session = await _open(cdp, immediately=True)
+                    self.watch(session)
                     tree = await _call(cdp.send("Page.getFrameTree"), deadline, "the frame tree")
                     session.root = tree["frameTree"]["frame"]["id"]
                 except Unresponsive:
