@@ -34,7 +34,7 @@ from auditor.language import detect as detect_language
 from auditor.lexicon import load as load_lexicon
 from auditor.models import (AuditRun, BannerReport, BrowserInfo, CheckResult, ChoiceFacts, Finding, Note, PageError,
                             PageResult, PageSnapshot, RunSettings)
-from auditor.sites import site_of
+from auditor.sites import needs_public_suffix, site_of
 from auditor.registry import CheckContext, CheckSpec, discover, judge
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -70,8 +70,9 @@ class _Shared:
 
 
 @contextlib.asynccontextmanager
-async def browser_session(options: AuditOptions) -> AsyncIterator[_Shared]:
-    """One browser with the checks and the lexicon ready, for any number of pages or flows."""
+async def browser_session(options: AuditOptions, targets: tuple[str, ...] = ()) -> AsyncIterator[_Shared]:
+    """One browser with the checks and the lexicon ready, for any number of pages or flows (``targets``: the
+    addresses the run starts from, to know what to prepare)."""
     from playwright.async_api import async_playwright
 
     loop = asyncio.get_running_loop()
@@ -80,8 +81,10 @@ async def browser_session(options: AuditOptions) -> AsyncIterator[_Shared]:
     specs_job = loop.run_in_executor(None, _prepare_checks, options)
     lexicon_job = loop.run_in_executor(
         None, lambda: load_lexicon(options.config.languages or None, options.config.lexicon_dirs))
-    # the Public Suffix List (about 80 ms to read) is loaded in a thread too, not on the loop at the first page
-    sites_job = loop.run_in_executor(None, site_of, "www.example.co.uk")
+    # the Public Suffix List (about 80 ms to read) is loaded in a thread too, not on the loop at the first page,
+    # when a target is named by a host (pages on an IP address or localhost never need it)
+    sites_job = (loop.run_in_executor(None, site_of, "www.example.co.uk") if any(needs_public_suffix(t) for t in targets)
+                 else asyncio.sleep(0))
     async with async_playwright() as pw:
         try:
             browser, exe = await launch(pw, options.browser_path)
@@ -131,7 +134,7 @@ async def audit(urls: list[str], options: AuditOptions = AuditOptions(),
     far and the others as ``interrupted`` errors, then lets the cancellation go on."""
     started = utc_now()
     interrupted = False
-    async with browser_session(options) as shared:
+    async with browser_session(options, tuple(urls)) as shared:
         done: dict[int, PageResult] = {}
 
         async def run_one(i: int, url: str) -> PageResult:

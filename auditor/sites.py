@@ -51,3 +51,10 @@ def third_party(host: str, page_site: str) -> bool | None:
     if not host or not page_site:
         return None
     return site_of(host) != page_site
+
+
+def needs_public_suffix(url: str) -> bool:
+    """Would auditing ``url`` need the list (its host is a name, not an IP address, ``localhost`` or a file)?"""
+    from urllib.parse import urlsplit
+    host = (urlsplit(url).hostname or "").lower()
+    return bool(host) and host != "localhost" and not _is_ip(host)

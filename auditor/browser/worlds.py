@@ -102,6 +102,7 @@ class Worlds:
         self._oopif: dict = {}  # Playwright frame -> (url it had when tried, _Session or None)
         self._lock = asyncio.Lock()
         self.frozen: set[str] = set()  # child frames whose main thread stopped answering (left out from then on)
+        self.top_id = ""  # the top frame's id (it keeps it across navigations)
         self._changes = 0  # frame attached, detached or navigated, in any session (the tree must be read again)
         self._tree: tuple | None = None  # (sessions, _changes when read, frames)
         self.watch(main)
@@ -120,6 +121,8 @@ class Worlds:
             return _ATTACHED[page]
         session = await _open(await page.context.new_cdp_session(page), immediately=False)
         worlds = cls(page, session)
+        tree = await _call(session.cdp.send("Page.getFrameTree"), LIVENESS_S, "the frame tree")
+        worlds.top_id = tree["frameTree"]["frame"]["id"]
         _ATTACHED[page] = worlds
         return worlds
 
@@ -141,6 +144,10 @@ class Worlds:
         async with self._lock:
             await self._find_oopifs(deadline)
             key = tuple(id(s) for _, s in self._oopif.values() if s is not None)
+            playwright_frames = [f for f in self.page.frames if not f.is_detached()]
+            if self.top_id and len(playwright_frames) == 1 and not key:
+                # one document, no frames (most pages): the top frame keeps its id across navigations
+                return [WorldFrame(self.top_id, None, self.page.url, "", self.main)]
             if self._tree is not None and self._tree[0] == key and self._tree[1] == self._changes:
                 return list(self._tree[2])
             seen_changes = self._changes
