@@ -116,10 +116,11 @@ class Worlds:
             session.cdp.on(event, changed)
 
     @classmethod
-    async def attach(cls, page) -> "Worlds":
+    async def attach(cls, page, immediately: bool = False) -> "Worlds":
+        """``immediately``: also create the world in the documents already loaded (a late attach)."""
         if page in _ATTACHED:
             return _ATTACHED[page]
-        session = await _open(await page.context.new_cdp_session(page), immediately=False)
+        session = await _open(await page.context.new_cdp_session(page), immediately=immediately)
         worlds = cls(page, session)
         tree = await _call(session.cdp.send("Page.getFrameTree"), LIVENESS_S, "the frame tree")
         worlds.top_id = tree["frameTree"]["frame"]["id"]
@@ -131,11 +132,7 @@ class Worlds:
         """The page's worlds, attached now if nobody did before it loaded (the world then starts late: its
         mutation clock has not seen the page load, which only makes the settle wait a little longer)."""
         worlds = _ATTACHED.get(page)
-        if worlds is None:
-            worlds = await cls.attach(page)
-            await worlds.main.cdp.send("Page.addScriptToEvaluateOnNewDocument",
-                                       {"source": _world_script(), "worldName": WORLD_NAME, "runImmediately": True})
-        return worlds
+        return worlds if worlds is not None else await cls.attach(page, immediately=True)
 
     async def frames(self, deadline: float = LIVENESS_S) -> list[WorldFrame]:
         """Every frame of the page, the top frame first, each after its parent (depth first, document order of
