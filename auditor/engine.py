@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import hashlib
 import json
 import os
 import re
@@ -31,6 +30,7 @@ from auditor.browser.worlds import Unresponsive, Worlds
 from auditor.config import Config
 from auditor.evidence.screenshots import crop_with_outline, open_own_screenshot, shot_clip
 from auditor.language import detect as detect_language
+from auditor.identity import page_key, stamp
 from auditor.lexicon import load as load_lexicon
 from auditor.models import (AuditRun, BannerReport, BrowserInfo, CheckResult, ChoiceFacts, Finding, Note, PageError,
                             PageResult, PageSnapshot, RunSettings)
@@ -474,10 +474,11 @@ async def audit_loaded(shared: _Shared, page, network: NetworkTracker, url: str,
         checks = judge(snapshot, shared.specs, shared.ctx, opts.debug)
         if snapshot.second_layer is not None:
             checks = _merge_layer(checks, judge(snapshot.second_layer, shared.specs, shared.ctx, opts.debug))
+        checks = stamp(checks, page_key(url), judged_on(snapshot))
     finally:
         await camera.done()
     if camera.path is not None and known is not None and any(
-            fingerprint(f, url, snapshot.frame_url(f.element)) not in known for c in checks for f in c.findings):
+            f.fingerprint not in known for c in checks for f in c.findings):
         await camera.again_full_page()  # on failure the window capture stays; crops outside it are skipped
     shot = camera.path
     checks = _with_evidence(checks, snapshot, url, shot, opts.out_dir, layer2_shot)
@@ -636,30 +637,25 @@ def _classify_nav_error(exc: Exception, nav_responses: list, crashed: list, time
     return PageError("unreachable", msg.splitlines()[0][:200])
 
 
-def fingerprint(finding: Finding, page_url: str, frame_url: str) -> str:
-    """Stable across runs: check, page and frame (scheme, host, path), selector and normalised text."""
-    def norm_url(u: str) -> str:
-        p = urlsplit(u)
-        return f"{p.scheme}://{p.netloc}{p.path}"
-    el = finding.element
-    parts = [finding.check, norm_url(page_url), norm_url(frame_url), el.selector if el else "",
-             " ".join(finding.text.split()).lower()]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:20]
-
-
 def _finish_findings(result: CheckResult, snapshot, url: str, shot, shot_path: Path | None,
                      out_dir: Path | None) -> CheckResult:
     """Frame URL, fingerprint and an outlined crop for each finding (``shot`` is the loaded page image)."""
     done = []
     for n, f in enumerate(result.findings):
-        frame_url = snapshot.frame_url(f.element)
-        f = dataclasses.replace(f, frame=frame_url, fingerprint=fingerprint(f, url, frame_url))
+        f = dataclasses.replace(f, frame=snapshot.frame_url(f.element))
         if shot is not None and f.element is not None and f.element.box is not None and out_dir is not None:
             crop = shot_path.with_name(f"{shot_path.stem}--{f.check}-{n + 1}.png")
             if crop_with_outline(shot, f.element.box, crop):
                 f = dataclasses.replace(f, screenshot=str(crop.relative_to(out_dir)))
         done.append(f)
     return dataclasses.replace(result, findings=tuple(done))
+
+
+def judged_on(snapshot: PageSnapshot):
+    """For each finding, the snapshot it was judged on (the settings layer's for a layer-2 finding)."""
+    def which(f: Finding) -> PageSnapshot:
+        return snapshot.second_layer if dict(f.details).get("layer") == 2 and snapshot.second_layer else snapshot
+    return which
 
 
 def _with_evidence(checks, snapshot, url: str, shot_path: Path | None, out_dir: Path | None,

@@ -359,7 +359,9 @@ class Finding:
     status: str = "fail"  # fail | review (the check could not tell; never fails the gate)
     frame: str = ""  # URL of the frame the element is in (filled by the engine)
     screenshot: str | None = None  # crop with the element outlined (filled by the evidence stage)
-    fingerprint: str = ""  # stable id for baselines (filled by the engine)
+    fingerprint: str = ""  # "fp2:..." stable id for baselines (auditor/identity.py; filled by the engine)
+    subject: str = ""  # what makes the finding itself when no element says it (sorted cookie names, a button kind)
+    baseline: str = ""  # new | known | not-reviewed | expired; "" when the run has no baseline (auditor/baseline.py)
 
     @property
     def detail_map(self) -> dict[str, Any]:
@@ -410,6 +412,15 @@ class PageLanguage:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where a page or flow was named: a flow file, the project config or a targets file, and the line (1-based).
+    SARIF points its physical location here (code scanning rejects web addresses as artefact locations)."""
+
+    file: str
+    line: int = 1
+
+
+@dataclass(frozen=True)
 class PageResult:
     url: str
     final_url: str = ""
@@ -425,6 +436,7 @@ class PageResult:
     language: PageLanguage | None = None
     reused: int | None = None  # a flow step that changed nothing: the step whose audit this one reuses
     notes: tuple[Note, ...] = ()
+    origin: Origin | None = None  # where the target was named (config or targets file line); None: the command line
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -464,6 +476,7 @@ class AuditRun:
     pages: tuple[PageResult, ...] = field(default_factory=tuple)
     flows: tuple[FlowResult, ...] = field(default_factory=tuple)
     discoveries: tuple[Discovery, ...] = field(default_factory=tuple)
+    baseline: BaselineResult | None = None  # set when the run was compared with a baseline file
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -500,6 +513,7 @@ class FlowStep:
     page: PageResult | None = None
     at: str = ""
     note: str = ""  # why the submit guard let a click with final-sounding words through ("a link to another page")
+    line: int = 0  # the step's line in the flow file (0: the start page, named on the file's ``start`` line)
 
 
 @dataclass(frozen=True)
@@ -534,6 +548,38 @@ class Discovery:
     stopped: str = ""  # where and why it stopped (reached the payment step, before "Create account", ...)
     notes: tuple[str, ...] = ()  # what it left alone or could not do (a field it could not fill, ...)
     seconds: float = 0.0  # time the discovery took, without the audited walk
+
+
+@dataclass(frozen=True)
+class BaselineEntry:
+    """One accepted finding in a baseline file (TOML, reviewed in pull requests)."""
+
+    fingerprint: str
+    check: str
+    page: str  # the page key or flow step the finding was on
+    message: str = ""
+    reason: str = ""  # why it is accepted for now; "not reviewed" for an entry --update-baseline added
+    owner: str = ""
+    expires: str = ""  # ISO date (YYYY-MM-DD); from the day after, the finding fails the run again
+
+    @property
+    def reviewed(self) -> bool:
+        return bool(self.reason.strip()) and self.reason.strip().lower() != "not reviewed"
+
+
+@dataclass(frozen=True)
+class BaselineResult:
+    """How a run compared with its baseline: counts by status, and the entries no longer found (fixed)."""
+
+    path: str
+    entries: int = 0
+    new: int = 0
+    known: int = 0
+    not_reviewed: int = 0
+    expired: int = 0
+    fixed: tuple[BaselineEntry, ...] = ()
+    updated: bool = False  # --update-baseline wrote the current findings into the file
+    other_versions: int = 0  # entries written by another fingerprint algorithm (never match; re-baseline)
 
 
 # --------------------------------------------------------------------------- serialisation

@@ -38,6 +38,10 @@ class Hit:
     status: str = "fail"
     severity: str | None = None  # overrides the check's severity for this hit
     step: int | None = None  # journey checks: the flow step the finding belongs to (where it first shows)
+    #: what makes this finding itself, for its fingerprint, when the element alone does not say it: the sorted
+    #: cookie names set before a choice, the banner button kind, the purpose of a bundled consent. Never a
+    #: measured value (a contrast ratio, a count) that moves without the pattern changing.
+    subject: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,7 @@ def run_check(spec: CheckSpec, page: PageSnapshot, ctx: CheckContext, debug: boo
             raise ValueError(f"{spec.id}: bad confidence {h.confidence!r}")
         findings.append(Finding(check=spec.id, severity=h.severity or spec.severity, confidence=h.confidence,
                                 message=h.message, element=h.element, text=h.text, details=tuple(h.details),
-                                status=h.status))
+                                status=h.status, subject=h.subject))
     if not findings:
         return CheckResult(spec.id, "pass")
     outcome = "fail" if any(f.status == "fail" for f in findings) else "review"

@@ -67,6 +67,8 @@ def choice_ignored(page: PageSnapshot, ctx: CheckContext):
         element=choice.banner,
         message=f'After "{choice.button}" was clicked to refuse: {"; ".join(what)}',
         text=choice.button, confidence="high" if (cookies or requests) else "medium",
+        subject=f"{choice.action}; cookies: {', '.join(sorted({k[0] for k in cookies}))}; trackers: "
+                f"{', '.join(sorted({r['vendor'] for r in requests}))}; asks again: {choice.banner_returned}",
         details=(("action", choice.action), ("button", choice.button), ("clicked_at", choice.at),
                  ("unticked", choice.unticked), ("banner_returned", choice.banner_returned),
                  ("cookies", list(cookies.values())), ("requests", requests), ("choice_screenshot", choice.screenshot)))

@@ -70,5 +70,7 @@ def consent_before_choice(page: PageSnapshot, ctx: CheckContext):
         element=ref,
         message=f"Tracking starts {where}: {' and '.join(what)}",
         text=", ".join(c["name"] for c in cookies[:10]), confidence="high",
+        subject="cookies: " + ", ".join(sorted({c["name"] for c in cookies}))
+                + "; trackers: " + ", ".join(sorted({r["vendor"] for r in requests})),
         details=(("phase", "before-choice"), ("read_at", before.at), ("cookies", cookies), ("requests", requests),
                  ("unclassified_cookies", unclassified_cookies(ctx, before.cookies))))

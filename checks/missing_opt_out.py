@@ -125,6 +125,7 @@ def _banners(page: PageSnapshot, ctx: CheckContext):
                     message=(f'Settings layer offers "{quote(kinds["accept"][0], 30)}" and "{quote(kinds["save"][0], 30)}" '
                              f'but no "reject all": "{quote(ov.text, 90)}"'),
                     text=ov.text[:400], confidence="medium",
+                    subject=f"banner-second-layer; offers: {', '.join(sorted(kinds))}",
                     details=(("kind", "banner-second-layer"), ("buttons", dict(kinds)), ("overlay", ov.kind))), idx
             else:
                 yield None, idx
@@ -147,6 +148,7 @@ def _banners(page: PageSnapshot, ctx: CheckContext):
             element=ov.ref,
             message=f'Consent banner {how}: "{quote(ov.text, 90)}"',
             text=ov.text[:400], confidence="high" if agree else "medium",
+            subject=f"banner; offers: {', '.join(sorted(kinds))}",
             details=(("kind", "banner"), ("buttons", {k: v for k, v in kinds.items()}), ("overlay", ov.kind))), idx
 
 

@@ -210,7 +210,7 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
                     break
             else:
                 complete = True
-        steps = _judge_journey(shared, flow, steps, acted)
+        steps = _stamp_steps(flow, _judge_journey(shared, flow, steps, acted))
         if trace_dir is not None:
             trace_dir.mkdir(parents=True, exist_ok=True)
             path = trace_dir / f"{slug}.zip"
@@ -457,6 +457,31 @@ def _journey_results(shared: _Shared, flow: Flow, steps: list, acted: dict) -> d
                     snapshot=s.page.snapshot if s.page is not None else None)
         for s in steps if s.status == "ok"))
     return judge_journey(journey, shared.specs, shared.ctx, shared.options.debug)
+
+
+def _stamp_steps(flow: Flow, steps: list) -> list:
+    """The findings' fingerprints keyed on the flow's name and the step's name (the label written in the flow
+    file, before the test identity is filled in), and each step's line in the file."""
+    from auditor.engine import judged_on
+    from auditor.identity import page_key, stamp, step_key
+    by_index = {st.index: st for st in flow.steps}
+    count: dict[str, int] = {}
+    out = []
+    for s in steps:
+        spec = by_index.get(s.index)
+        if spec is None:
+            label = "start"
+        elif spec.kind == "goto" and not spec.name:  # the address without the query string or a local port
+            label = f"goto {page_key(spec.arg('url') or '')}"
+        else:
+            label = spec.label()
+        count[label] = count.get(label, 0) + 1
+        if s.page is not None and s.page.snapshot is not None:
+            key = step_key(flow.name, label, count[label])
+            s = dataclasses.replace(s, page=dataclasses.replace(
+                s.page, checks=stamp(s.page.checks, key, judged_on(s.page.snapshot))))
+        out.append(dataclasses.replace(s, line=spec.line if spec is not None else 0))
+    return out
 
 
 def _judge_journey(shared: _Shared, flow: Flow, steps: list, acted: dict) -> list:
