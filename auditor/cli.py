@@ -1,24 +1,22 @@
-"""The command line. Thin: parses options, calls the library, maps errors to exit codes (auditor.errors)."""
+"""The command line. Thin: reads the project config and the flags, calls the public API (auditor.api), writes
+the reports and maps errors to exit codes (auditor.errors)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import os
-import re
 import signal
 import sys
 from pathlib import Path
 from typing import List, Optional
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 import typer
 from auditor.report.console import SafeConsole
 
 from auditor import __version__
 from auditor.errors import AuditorError, ExitCode, UsageError
+from auditor.targets import HTML_SUFFIXES, normalise_target, parse_viewport  # noqa: F401  (public re-exports)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None, help="Find consent dark patterns on web pages in a real Chromium.")
@@ -27,85 +25,6 @@ app.add_typer(checks_app, name="checks")
 
 err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
-
-
-def parse_viewport(value: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*", value or "")
-    if not m:
-        raise UsageError(f"--viewport: expected WIDTHxHEIGHT such as 1280x800, got {value!r}")
-    w, h = int(m.group(1)), int(m.group(2))
-    if not (200 <= w <= 7680 and 200 <= h <= 4320):
-        raise UsageError(f"--viewport: {w}x{h} is out of range (200x200 to 7680x4320)")
-    return w, h
-
-
-#: what a local file must be called to be audited: the browser shows anything else as plain text, and a page that
-#: is not HTML has no consent UI (``auditor scan /etc/passwd`` must not copy that file into a report)
-HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".xht", ".shtml")
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
-
-
-def normalise_target(raw: str) -> str:
-    """An absolute http(s) or file URL for what the user typed. A local path becomes a file URL; a path that does
-    not exist is "file not found", never a guess at a web address; other schemes are refused."""
-    text = raw.strip()
-    if not text:
-        raise UsageError("empty URL")
-    if any(ord(c) < 32 or 0x7f <= ord(c) <= 0x9f for c in text):
-        raise UsageError(f"{raw!r}: control characters in a target")
-    scheme = _SCHEME.match(text)
-    host_port = re.match(r"^[A-Za-z0-9.\-]+:\d+(/|$)", text)  # localhost:8000/x is a host, not a scheme
-    if scheme and len(scheme.group(1)) > 1 and not host_port:
-        name = scheme.group(1).lower()
-        if name not in ("http", "https", "file"):
-            raise UsageError(f"{raw}: {name}: URLs cannot be audited (use http://, https:// or a local HTML file)")
-        if name == "file":
-            return _local_file(raw, Path(url2pathname(urlsplit(text).path)))
-    else:
-        path = Path(text).expanduser()
-        if path.exists() or _looks_like_path(text):
-            return _local_file(raw, path)
-        if re.match(r"^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?(/|$)", text):
-            text = "http://" + text
-        else:
-            text = "https://" + text
-    parts = urlsplit(text)
-    try:
-        parts.port
-    except ValueError:
-        raise UsageError(f"{raw}: malformed URL (bad port)") from None
-    host = parts.hostname or ""
-    if not host or not re.fullmatch(r"[A-Za-z0-9.\-:\[\]_]+", host) or ".." in host:
-        raise UsageError(f"{raw}: malformed URL (no valid host)")
-    return text
-
-
-def _looks_like_path(text: str) -> bool:
-    """A target with no scheme that names a file rather than a web site: a path with a separator, a relative or
-    home path, or a name whose last part is no public suffix (``page.html``, ``does-not-exist.htm``)."""
-    from auditor.sites import has_public_suffix
-    if text.startswith((".", "~", "/", "\\")) or re.match(r"^[A-Za-z]:[\\/]", text):
-        return True
-    head = re.split(r"[/?#]", text, maxsplit=1)[0]
-    host = head.rsplit(":", 1)[0] if re.search(r":\d+$", head) else head
-    if host == "localhost" or re.fullmatch(r"127\.\d+\.\d+\.\d+|\[::1\]", host):
-        return False
-    if "/" in text and not re.match(r"^[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+(:\d+)?$", head):
-        return True
-    return not has_public_suffix(host)
-
-
-def _local_file(raw: str, path: Path) -> str:
-    try:
-        resolved = path.resolve(strict=True)
-    except (OSError, RuntimeError):
-        raise UsageError(f"{raw}: file not found") from None
-    if resolved.is_dir():
-        raise UsageError(f"{raw}: is a folder (name an HTML file in it)")
-    if resolved.suffix.lower() not in HTML_SUFFIXES:
-        raise UsageError(f"{raw}: not an HTML file (a local file is audited when its name ends in "
-                         f"{', '.join(HTML_SUFFIXES)})")
-    return resolved.as_uri()
 
 
 #: the accepted ranges of the numeric options: a value outside is a usage error (exit 2), never a run that
@@ -122,15 +41,6 @@ def check_number(option: str, value: float) -> None:
         raise UsageError(f"{option}: {value:g} is out of range ({low:g} to {high:g})")
 
 
-def _check_common(fail_on: str, timeout: float, concurrency: int = 1, quiet_ms: int = 0,
-                  settle_cap_ms: int = 0) -> None:
-    if fail_on not in SEVERITY_RANK:
-        raise UsageError(f"--fail-on: expected high, medium or low, got {fail_on!r}")
-    for option, value in (("--timeout", timeout), ("--concurrency", concurrency), ("--quiet-ms", quiet_ms),
-                          ("--settle-cap-ms", settle_cap_ms)):
-        check_number(option, value)
-
-
 def _preload_reports() -> None:
     """Import the HTML report's template engine in a thread while the browser starts (about 50 ms that would
     otherwise come after the last page)."""
@@ -145,24 +55,55 @@ def _preload_reports() -> None:
     threading.Thread(target=load, daemon=True).start()
 
 
-def _options(out, json_path, html_path, fail_on, timeout, viewport, locale, browser, config, quiet_ms,
-             settle_cap_ms, concurrency, debug, evidence, interact):
-    """The options scan and flow share: (AuditOptions, Config, JSON path, HTML path); creates OUT."""
-    from auditor.config import load_config
-    from auditor.engine import AuditOptions
-    from auditor.models import RunSettings
-    vp = parse_viewport(viewport)
-    _preload_reports()
-    cfg = load_config(config)
-    out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    settings = RunSettings(viewport=vp, locale=locale, timeout=timeout, quiet_ms=quiet_ms,
-                           settle_cap_ms=settle_cap_ms, fail_on=fail_on,
-                           command=" ".join(["auditor"] + sys.argv[1:]), interact=interact)
-    options = AuditOptions(settings=settings, config=cfg, browser_path=browser, out_dir=out_dir,
-                           concurrency=concurrency, debug=debug, evidence=evidence)
-    return (options, cfg, Path(json_path) if json_path else out_dir / "report.json",
-            Path(html_path) if html_path else out_dir / "report.html")
+def _split(values) -> list[str] | None:
+    """Repeated or comma-separated option values (--ignore a,b --ignore c)."""
+    if not values:
+        return None
+    return [v.strip() for item in values for v in str(item).split(",") if v.strip()]
+
+
+class Invocation:
+    """One command's configuration: the project config with the environment and the flags on top, as API
+    options, plus the report paths."""
+
+    def __init__(self, flags: dict, config: str | None, debug: bool, **extra):
+        from auditor import project
+        for option, key in (("--timeout", "timeout"), ("--concurrency", "concurrency"), ("--quiet-ms", "quiet-ms"),
+                            ("--settle-cap-ms", "settle-cap-ms")):
+            if flags.get(key) is not None:
+                check_number(option, flags[key])
+        if flags.get("fail-on") is not None and flags["fail-on"] not in SEVERITY_RANK:
+            raise UsageError(f"--fail-on: expected high, medium or low, got {flags['fail-on']!r}")
+        if flags.get("viewport") is not None:
+            parse_viewport(flags["viewport"])
+        self.project = project.load(config, flags)
+        self.options = self.project.options(debug=debug, command=" ".join(["auditor"] + sys.argv[1:]),
+                                            **extra).validate()
+        out = Path(self.project.get("out"))
+        self.out_dir = out
+        self.outputs = {
+            "json": Path(self.project.get("json") or out / "report.json"),
+            "html": Path(self.project.get("html") or out / "report.html"),
+            **{k: Path(self.project.get(k)) for k in ("sarif", "junit", "markdown") if self.project.get(k)},
+        }
+
+    def pages(self, urls) -> list:
+        """The pages named on the command line, else the config's ``urls`` (with the line that names each)."""
+        from auditor.api import Target
+        if urls:
+            return [Target(normalise_target(u)) for u in urls]
+        return [Target(normalise_target(u), self.project.origin_of(u)) for u in self.project.get("urls")]
+
+    def flows(self, files) -> list:
+        from auditor.api import Target
+        if files:
+            return [Target(f) for f in files]
+        return [Target(f) for f in self.project.get("flows")]
+
+    def starts(self, urls) -> list:
+        from auditor.api import Target
+        named = urls or self.project.get("discover")
+        return [Target(normalise_target(u), None if urls else self.project.origin_of(u)) for u in named]
 
 
 def _page_stream(out_dir: Path, total: int):
@@ -195,199 +136,91 @@ def _page_stream(out_dir: Path, total: int):
     return on_page
 
 
-def _run_scan(urls, out, json_path, html_path, fail_on, timeout, viewport, locale, browser, config, quiet_ms,
-              settle_cap_ms, concurrency, debug, evidence, interact=True) -> ExitCode:
-    from auditor.engine import audit
-    from auditor.registry import discover
-    from auditor.report import console as console_report
-    from auditor.report import json_report
+def _on_flow(number, result) -> None:
+    new = sum(1 for f in result.findings if f.status == "fail")
+    state = "complete" if result.complete else f"incomplete: {result.error}"
+    err.print(f"[flow {number}] {result.name}: {max(0, len(result.steps) - 1)} step(s), {new} finding(s); {state}",
+              markup=False, style="dim" if result.complete else "red")
 
-    _check_common(fail_on, timeout, concurrency, quiet_ms, settle_cap_ms)
-    targets = [normalise_target(u) for u in urls]
-    # the checks are imported inside audit(), beside the browser start-up
-    options, cfg, json_path, html_path = _options(out, json_path, html_path, fail_on, timeout, viewport, locale,
-                                                  browser, config, quiet_ms, settle_cap_ms, concurrency, debug,
-                                                  evidence, interact)
-    out_dir = options.out_dir
-    on_page = _page_stream(out_dir, len(targets))
+
+def _on_discovery(found) -> None:
+    if found.found:
+        err.print(f"[discover] {found.journey} from {found.start}: {found.steps} step(s) in {found.seconds:.1f} s, "
+                  f"written to {found.file}; {found.stopped}", markup=False, style="dim")
+    else:
+        err.print(f"[discover] {found.journey} from {found.start}: not found ({found.stopped})", markup=False,
+                  style="red")
+
+
+def write_reports(run, outputs: dict, out_dir: Path, options, secrets: set[str]) -> list[Path]:
+    """Every report asked for, from the one AuditRun; no secret of the test identity in any of them."""
+    from auditor.registry import discover as discover_checks
+    from auditor.report import html_report, json_report
+    specs = discover_checks()
+    written = []
+    for kind, path in outputs.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "json":
+            json_report.write(run, path)
+        elif kind == "html":
+            html_report.write(run, path, out_dir, specs, options.tracker_files)
+        elif kind == "sarif":
+            from auditor.report import sarif
+            sarif.write(run, path, specs, root=Path.cwd(), out_dir=out_dir)
+        elif kind == "junit":
+            from auditor.report import junit
+            junit.write(run, path, specs, out_dir=out_dir, fail_on=options.fail_on)
+        elif kind == "markdown":
+            from auditor.report import markdown
+            markdown.write(run, path, specs)
+        redact_file(path, secrets)
+        written.append(path)
+    return written
+
+
+def _execute(inv: Invocation, pages=(), flows=(), starts=()) -> ExitCode:
+    """Run the API over the targets in one browser; reports are written while the browser closes."""
+    from auditor import api
+    from auditor.report import console as console_report
+    if not (pages or flows or starts):
+        raise UsageError("nothing to audit: name pages, flow files or start pages, or list them in the project "
+                         "config (urls, flows, discover)")
+    loaded = [api.load_flow_target(t, inv.options.base)[0] for t in flows]  # every flow file checked first
+    inv.out_dir.mkdir(parents=True, exist_ok=True)
+    _preload_reports()
+    secrets = api.secrets(loaded, inv.options)
+    hooks = api.Hooks(on_page=_page_stream(inv.out_dir, len(pages)) if pages else None,
+                      on_flow=_on_flow, on_discovery=_on_discovery)
+    holder: dict = {}
 
     def on_run(run):
-        from auditor.report import html_report
-        json_report.write(run, json_path)
-        html_report.write(run, html_path, out_dir, discover(), cfg.tracker_files)
-        out_console = SafeConsole(highlight=False, soft_wrap=True)
-        console_report.show(run, out_console)
-        out_console.print(f"reports: {json_path}  {html_path}", markup=False, style="dim")
-
-    run = run_cancellable(audit(targets, options, on_page=on_page, on_run=on_run))
-    return exit_code_for(run, fail_on)
-
-
-def exit_code_for(run, fail_on: str) -> ExitCode:
-    """3 when a page could not be audited, a flow did not finish or discovery found no journey from a start
-    page, else 1 when a finding is at or above
-    --fail-on, else 0."""
-    if any(p.error for p in run.pages) or any(not fl.complete for fl in run.flows):
-        return ExitCode.TARGET_FAILED
-    starts = {d.start for d in run.discoveries}
-    if any(not any(d.found for d in run.discoveries if d.start == s) for s in starts):
-        return ExitCode.TARGET_FAILED  # discovery found no journey at all from a start page
-    floor = SEVERITY_RANK[fail_on]
-    if any(f.status == "fail" and SEVERITY_RANK.get(f.severity, 0) >= floor for f in run.findings):
-        return ExitCode.FINDINGS
-    return ExitCode.OK
-
-
-def _run_flows(files, base, out, json_path, html_path, fail_on, timeout, viewport, locale, browser, config,
-               quiet_ms, settle_cap_ms, concurrency, debug, evidence, trace) -> ExitCode:
-    from auditor.flows.spec import FlowError, load_flow
-
-    _check_common(fail_on, timeout, concurrency, quiet_ms, settle_cap_ms)
-    if base is not None and not re.match(r"^https?://[^/]+", base):
-        raise UsageError(f"--base {base!r}: expected an http(s) origin such as http://127.0.0.1:8000")
-    flows = []
-    for f in files:  # every file is read and checked before a browser starts
-        try:
-            flows.append(load_flow(f, base))
-        except FlowError as exc:
-            raise UsageError(str(exc)) from None
-    options, cfg, json_path, html_path = _options(out, json_path, html_path, fail_on, timeout, viewport, locale,
-                                                  browser, config, quiet_ms, settle_cap_ms, concurrency, debug,
-                                                  evidence, interact=False)
-    return _walk_all(options, cfg, json_path, html_path, flows=flows, trace=trace)
-
-
-def _run_discover(urls, only, walk, allow_submit, out, json_path, html_path, fail_on, timeout, viewport, locale,
-                  browser, config, quiet_ms, settle_cap_ms, concurrency, debug, evidence, trace,
-                  scan_pages=False, interact=False) -> ExitCode:
-    from auditor.flows.discovery import JOURNEYS
-
-    _check_common(fail_on, timeout, concurrency, quiet_ms, settle_cap_ms)
-    if only not in JOURNEYS + ("all",):
-        raise UsageError(f"--only: expected signup, checkout or all, got {only!r}")
-    targets = [normalise_target(u) for u in urls]
-    bad = [t for t in targets if not t.startswith(("http:", "https:"))]
-    if bad:
-        raise UsageError(f"{bad[0]}: discovery needs an http(s) site (a flow cannot be scoped to a file)")
-    options, cfg, json_path, html_path = _options(out, json_path, html_path, fail_on, timeout, viewport, locale,
-                                                  browser, config, quiet_ms, settle_cap_ms, concurrency, debug,
-                                                  evidence, interact=interact)
-    journeys = JOURNEYS if only == "all" else (only,)
-    return _walk_all(options, cfg, json_path, html_path, discover=[(t, j) for t in targets for j in journeys],
-                     pages=targets if scan_pages else [], walk_discovered=walk, allow_submit=allow_submit,
-                     trace=trace)
-
-
-def _walk_all(options, cfg, json_path, html_path, flows=(), discover=(), pages=(), walk_discovered=True,
-              allow_submit=False, trace=False) -> ExitCode:
-    """One browser for everything a command asked for: pages scanned, flows walked, journeys discovered (and
-    then walked as the flow files discovery wrote). Reports are written once, from one AuditRun."""
-    from auditor import TOOL_NAME
-    from auditor.engine import audit_page, browser_info, browser_session, utc_now
-    from auditor.flows.identity import make_identity
-    from auditor.models import AuditRun
-    from auditor.report import console as console_report
-    from auditor.report import json_report
-
-    out_dir, settings = options.out_dir, options.settings
-    trace_dir = out_dir / "traces" if trace else None
-    flows_dir = out_dir / "flows"
-    secrets = {s for fl in flows for s in make_identity(fl.locale or settings.locale, fl.seed).secrets()}
-    secrets |= set(make_identity(settings.locale, 1).secrets())
-    on_page = _page_stream(out_dir, len(pages)) if pages else None
-    numbers = iter(range(1, 10_000))
-    interrupted: list = []
-
-    async def main():
-        from auditor.flows.discovery import discover_journey
-        from auditor.flows.runner import walk
-        started = utc_now()
-        targets = tuple(fl.start for fl in flows) + tuple(u for u, _ in discover) + tuple(pages)
-        async with browser_session(options, targets) as shared:
-            async def walk_one(fl):
-                number = next(numbers)
-                async with shared.semaphore:
-                    result = await walk(shared, fl, number, trace_dir)
-                new = sum(1 for f in result.findings if f.status == "fail")
-                state = "complete" if result.complete else f"incomplete: {result.error}"
-                err.print(f"[flow {number}] {fl.name}: {len(result.steps) - 1} step(s), {new} finding(s); {state}",
-                          markup=False, style="dim" if result.complete else "red")
-                return result
-
-            async def discover_one(url, journey):
-                async with shared.semaphore:
-                    found, flow = await discover_journey(shared, url, journey, flows_dir, _flow_slug(url),
-                                                         allow_submit=allow_submit)
-                if found.found:
-                    err.print(f"[discover] {journey} from {url}: {found.steps} step(s) in {found.seconds:.1f} s, "
-                              f"written to {found.file}; {found.stopped}", markup=False, style="dim")
-                else:
-                    err.print(f"[discover] {journey} from {url}: not found ({found.stopped})", markup=False,
-                              style="red")
-                result = await walk_one(flow) if flow is not None and walk_discovered else None
-                return found, result
-
-            async def page_one(i, url):
-                async with shared.semaphore:
-                    result = await audit_page(shared, i, url)
-                on_page(result)
-                return result
-
-            jobs = ([walk_one(fl) for fl in flows] + [discover_one(u, j) for u, j in discover]
-                    + [page_one(i, u) for i, u in enumerate(pages)])
-            finished: dict[int, object] = {}
-
-            async def keep(k, job):
-                finished[k] = await job
-                return finished[k]
-
-            try:
-                done = await asyncio.gather(*(keep(k, job) for k, job in enumerate(jobs)))
-            except asyncio.CancelledError:  # Ctrl-C or SIGTERM: report what is done, the rest as interrupted
-                interrupted.append(True)
-                done = [finished.get(k) or _interrupted_job(k, flows, discover, pages) for k in range(len(jobs))]
-            walked = list(done[:len(flows)])
-            found = done[len(flows):len(flows) + len(discover)]
-            scanned = tuple(done[len(flows) + len(discover):])
-            walked += [r for _, r in found if r is not None]
-            audited = list(scanned) + [st.page for r in walked for st in r.steps if st.page is not None]
-            return AuditRun(tool=TOOL_NAME, version=__version__, browser=browser_info(shared, audited),
-                            settings=settings, started_at=started, finished_at=utc_now(), pages=scanned,
-                            flows=tuple(walked), discoveries=tuple(d for d, _ in found))
-
-    run = run_cancellable(main())
-    from auditor.registry import discover as discover_checks
-    from auditor.report import html_report
-    json_report.write(run, json_path)
-    html_report.write(run, html_path, out_dir, discover_checks(), cfg.tracker_files)
-    for path in (json_path, html_path):  # belt and braces: no secret of the test identity in any report
-        _redact(path, secrets)
+        holder["run"] = run
+        holder["written"] = write_reports(run, inv.outputs, inv.out_dir, inv.options, secrets)
+    hooks.on_run = on_run
+    interrupted = False
+    try:
+        run = run_cancellable(api.audit_async(pages, flows=flows, discover=starts, options=inv.options, hooks=hooks))
+    except KeyboardInterrupt:
+        interrupted = True
+        run = holder.get("run")
+        if run is None:
+            raise
     out_console = SafeConsole(highlight=False, soft_wrap=True)
     console_report.show(run, out_console)
-    out_console.print(f"reports: {json_path}  {html_path}", markup=False, style="dim")
+    out_console.print("reports: " + "  ".join(str(p) for p in holder.get("written", [])), markup=False, style="dim")
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from auditor.report import annotations
+        annotations.emit(run, sys.stdout, root=Path.cwd())
     if interrupted:
         raise KeyboardInterrupt
-    return exit_code_for(run, settings.fail_on)
-
-
-def _interrupted_job(k: int, flows, discover, pages):
-    """What an unfinished job of an interrupted run is reported as."""
-    from auditor.engine import interrupted_page
-    from auditor.models import Discovery, FlowResult
-    if k < len(flows):
-        fl = flows[k]
-        return FlowResult(name=fl.name, path=str(fl.path), start=fl.start, complete=False,
-                          error="interrupted: the run was stopped before this flow finished")
-    k -= len(flows)
-    if k < len(discover):
-        url, journey = discover[k]
-        return Discovery(start=url, journey=journey, stopped="interrupted: the run was stopped"), None
-    return interrupted_page(pages[k - len(discover)])
+    return api.exit_code(run, inv.options)
 
 
 def run_cancellable(coro):
     """``asyncio.run`` where SIGTERM stops the run as Ctrl-C does: the running task is cancelled, so that what is
     done is still reported; raises KeyboardInterrupt when the coroutine ended cancelled."""
+    import asyncio
+
     async def main():
         task = asyncio.current_task()
         try:
@@ -401,16 +234,12 @@ def run_cancellable(coro):
         raise KeyboardInterrupt from None
 
 
-def _flow_slug(url: str) -> str:
-    """A file-name part for flows discovered from ``url``: host and path, e.g. shop-example-com-en-index."""
-    parts = urlsplit(url)
-    text = f"{parts.hostname or ''}{'-' + str(parts.port) if parts.port else ''}{parts.path}"
-    text = re.sub(r"\.html?$", "", text)
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:60] or "site"
-
-
-def _redact(path: Path, secrets: set[str]) -> None:
-    text = path.read_text(encoding="utf-8")
+def redact_file(path: Path, secrets: set[str]) -> None:
+    """Belt and braces: no secret of the test identity in a written report."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return
     clean = text
     for s in sorted(secrets, key=len, reverse=True):
         if len(s) >= 4:
@@ -419,88 +248,213 @@ def _redact(path: Path, secrets: set[str]) -> None:
         path.write_text(clean, encoding="utf-8")
 
 
-# options shared by scan and flow
-OUT = typer.Option("auditor-out", "--out", help="Folder for screenshots, snapshots, traces and reports.")
+# options every auditing command shares; None means "not given" (the project config or the default decides)
+OUT = typer.Option(None, "--out", help="Folder for screenshots, snapshots, traces and reports [default: auditor-out].")
 JSON_PATH = typer.Option(None, "--json", help="JSON report path (default OUT/report.json).")
 HTML_PATH = typer.Option(None, "--html", help="HTML report path (default OUT/report.html).")
-FAIL_ON = typer.Option("low", "--fail-on", help="Lowest severity that makes the exit code 1.")
-TIMEOUT = typer.Option(30.0, "--timeout", help="Seconds a page may take to load.")
+SARIF_PATH = typer.Option(None, "--sarif", help="SARIF 2.1.0 report for code scanning (GitHub, GitLab).")
+JUNIT_PATH = typer.Option(None, "--junit", help="JUnit XML report for CI test reports.")
+MARKDOWN_PATH = typer.Option(None, "--markdown", help="Markdown summary ($GITHUB_STEP_SUMMARY, merge-request notes).")
+FAIL_ON = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1 [default: low].")
+TIMEOUT = typer.Option(None, "--timeout", help="Seconds a page may take to load [default: 30].")
 BROWSER = typer.Option(None, "--browser", help="Chromium executable (or AUDITOR_BROWSER).")
-CONFIG = typer.Option(None, "--config", help="TOML file with [thresholds] and [lexicon].")
-QUIET_MS = typer.Option(200, "--quiet-ms", help="A page is settled after this long without change.")
-SETTLE_CAP_MS = typer.Option(6000, "--settle-cap-ms", help="Wait at most this long for a page to settle.")
-EVIDENCE = typer.Option(True, "--evidence/--no-evidence", help="Write screenshots and crops.")
-TRACE = typer.Option(False, "--trace", help="Save a Playwright trace per walked flow (playwright show-trace FILE).")
-WALK_CONCURRENCY = typer.Option(2, "--concurrency", help="Flows (or journeys to discover) walked at the same time.")
+CONFIG = typer.Option(None, "--config", help="Project config (TOML); default: consent-auditor.toml or "
+                                             "[tool.consent-auditor] in pyproject.toml, found from here upwards.")
+QUIET_MS = typer.Option(None, "--quiet-ms", help="A page is settled after this long without change [default: 200].")
+SETTLE_CAP_MS = typer.Option(None, "--settle-cap-ms", help="Wait at most this long for a page to settle [default: 6000].")
+EVIDENCE = typer.Option(None, "--evidence/--no-evidence", help="Write screenshots and crops [default: on].")
+TRACE = typer.Option(None, "--trace", help="Save a Playwright trace per walked flow (playwright show-trace FILE).")
+BASELINE = typer.Option(None, "--baseline", help="Baseline file (TOML): findings listed there do not fail the run.")
+UPDATE_BASELINE = typer.Option(False, "--update-baseline",
+                               help="Write the current findings into the baseline file (kept: reason, owner, "
+                                    "expires; new ones marked not reviewed).")
+SELECT = typer.Option(None, "--select", help="Only these checks (repeat or comma-separate).")
+IGNORE = typer.Option(None, "--ignore", help="Leave these checks out (repeat or comma-separate).")
+VIEWPORT = typer.Option(None, "--viewport", help="Window size WIDTHxHEIGHT [default: 1280x800].")
+LOCALE = typer.Option(None, "--locale", help="Browser locale (Accept-Language, navigator.language) [default: en-US].")
+WALK_CONCURRENCY = typer.Option(None, "--concurrency", help="Flows (or journeys to discover) walked at the same time [default: 2].")
+DEBUG = typer.Option(False, "--debug", help="Show tracebacks; a failing check stops the run.")
+
+
+def _flags(**kw) -> dict:
+    """The flags as project-config keys (None: not given)."""
+    names = {"out": "out", "json_path": "json", "html_path": "html", "sarif": "sarif", "junit": "junit",
+             "markdown": "markdown", "fail_on": "fail-on", "timeout": "timeout", "browser": "browser",
+             "quiet_ms": "quiet-ms", "settle_cap_ms": "settle-cap-ms", "evidence": "evidence", "trace": "trace",
+             "baseline": "baseline", "viewport": "viewport", "locale": "locale", "concurrency": "concurrency",
+             "interact": "interact", "base": "base"}
+    out = {names[k]: v for k, v in kw.items() if k in names}
+    out["select"], out["ignore"] = _split(kw.get("select")), _split(kw.get("ignore"))
+    return out
+
+
+def _invocation(kw: dict, **extra) -> Invocation:
+    if kw.get("update_baseline") and not (kw.get("baseline")):
+        extra_needed = True
+    else:
+        extra_needed = False
+    inv = Invocation(_flags(**kw), kw.get("config"), kw.get("debug", False),
+                     update_baseline=bool(kw.get("update_baseline")), **extra)
+    if extra_needed and inv.options.baseline is None:
+        raise UsageError("--update-baseline needs a baseline file: --baseline FILE or `baseline` in the project config")
+    return inv
 
 
 @app.command()
 def scan(
-    urls: List[str] = typer.Argument(..., help="Pages to audit (http/https URLs or local HTML files)."),
-    out: str = OUT, json_path: Optional[str] = JSON_PATH, html_path: Optional[str] = HTML_PATH,
-    fail_on: str = FAIL_ON, timeout: float = TIMEOUT,
-    viewport: str = typer.Option("1280x800", "--viewport", help="Window size WIDTHxHEIGHT."),
-    locale: str = typer.Option("en-US", "--locale", help="Browser locale (Accept-Language, navigator.language)."),
-    browser: Optional[str] = BROWSER, config: Optional[str] = CONFIG, quiet_ms: int = QUIET_MS,
-    settle_cap_ms: int = SETTLE_CAP_MS,
-    concurrency: int = typer.Option(3, "--concurrency", help="Pages audited at the same time."),
-    evidence: bool = EVIDENCE,
-    interact: bool = typer.Option(True, "--interact/--no-interact",
-                                  help="Open a banner's settings and refuse consent in a fresh context (never accepts)."),
+    urls: Optional[List[str]] = typer.Argument(None, help="Pages to audit (http/https URLs or local HTML files); "
+                                                         "default: the project config's urls."),
+    out: Optional[str] = OUT, json_path: Optional[str] = JSON_PATH, html_path: Optional[str] = HTML_PATH,
+    sarif: Optional[str] = SARIF_PATH, junit: Optional[str] = JUNIT_PATH, markdown: Optional[str] = MARKDOWN_PATH,
+    fail_on: Optional[str] = FAIL_ON, timeout: Optional[float] = TIMEOUT, viewport: Optional[str] = VIEWPORT,
+    locale: Optional[str] = LOCALE, browser: Optional[str] = BROWSER, config: Optional[str] = CONFIG,
+    quiet_ms: Optional[int] = QUIET_MS, settle_cap_ms: Optional[int] = SETTLE_CAP_MS,
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", help="Pages audited at the same time [default: 3]."),
+    evidence: Optional[bool] = EVIDENCE,
+    interact: Optional[bool] = typer.Option(None, "--interact/--no-interact",
+                                            help="Open a banner's settings and refuse consent in a fresh context "
+                                                 "(never accepts) [default: on]."),
     discover: bool = typer.Option(False, "--discover",
                                   help="Also find each site's sign-up and checkout, write them as flow files "
                                        "(OUT/flows/) and walk them (as `auditor discover`)."),
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks; a failing check stops the run."),
+    baseline: Optional[str] = BASELINE, update_baseline: bool = UPDATE_BASELINE,
+    select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
+    debug: bool = DEBUG,
 ) -> None:
     """Audit pages for pre-checked consent, hidden agreement text and missing opt-outs."""
-    if discover:
-        raise typer.Exit(_guard(debug, _run_discover, urls, "all", True, False, out, json_path, html_path, fail_on,
-                                timeout, viewport, locale, browser, config, quiet_ms, settle_cap_ms, concurrency,
-                                debug, evidence, False, True, interact))
-    raise typer.Exit(_guard(debug, _run_scan, urls, out, json_path, html_path, fail_on, timeout, viewport, locale,
-                            browser, config, quiet_ms, settle_cap_ms, concurrency, debug, evidence, interact))
+    kw = dict(locals())
+
+    def body():
+        inv = _invocation(kw)
+        pages = inv.pages(urls)
+        bad = [t.value for t in pages if discover and not t.value.startswith(("http:", "https:"))]
+        if bad:
+            raise UsageError(f"{bad[0]}: discovery needs an http(s) site (a flow cannot be scoped to a file)")
+        return _execute(inv, pages=pages, starts=pages if discover else ())
+    raise typer.Exit(_guard(debug, body))
 
 
 @app.command()
 def flow(
-    files: List[str] = typer.Argument(..., help="Flow files (YAML; see fixtures/flows/README.md)."),
+    files: Optional[List[str]] = typer.Argument(None, help="Flow files (YAML; see fixtures/flows/README.md); "
+                                                          "default: the project config's flows."),
     base: Optional[str] = typer.Option(None, "--base", help="Origin for relative URLs in the flows, e.g. http://127.0.0.1:8000."),
-    out: str = OUT, json_path: Optional[str] = JSON_PATH, html_path: Optional[str] = HTML_PATH,
-    fail_on: str = FAIL_ON, timeout: float = TIMEOUT,
-    viewport: str = typer.Option("1280x800", "--viewport", help="Window size WIDTHxHEIGHT (a flow's own wins)."),
-    locale: str = typer.Option("en-US", "--locale", help="Browser locale (a flow's own wins)."),
-    browser: Optional[str] = BROWSER, config: Optional[str] = CONFIG, quiet_ms: int = QUIET_MS,
-    settle_cap_ms: int = SETTLE_CAP_MS,
-    concurrency: int = WALK_CONCURRENCY, evidence: bool = EVIDENCE, trace: bool = TRACE,
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+    out: Optional[str] = OUT, json_path: Optional[str] = JSON_PATH, html_path: Optional[str] = HTML_PATH,
+    sarif: Optional[str] = SARIF_PATH, junit: Optional[str] = JUNIT_PATH, markdown: Optional[str] = MARKDOWN_PATH,
+    fail_on: Optional[str] = FAIL_ON, timeout: Optional[float] = TIMEOUT,
+    viewport: Optional[str] = typer.Option(None, "--viewport", help="Window size WIDTHxHEIGHT (a flow's own wins)."),
+    locale: Optional[str] = typer.Option(None, "--locale", help="Browser locale (a flow's own wins)."),
+    browser: Optional[str] = BROWSER, config: Optional[str] = CONFIG, quiet_ms: Optional[int] = QUIET_MS,
+    settle_cap_ms: Optional[int] = SETTLE_CAP_MS,
+    concurrency: Optional[int] = WALK_CONCURRENCY, evidence: Optional[bool] = EVIDENCE, trace: Optional[bool] = TRACE,
+    baseline: Optional[str] = BASELINE, update_baseline: bool = UPDATE_BASELINE,
+    select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
+    debug: bool = DEBUG,
 ) -> None:
     """Walk signup and checkout flows step by step, auditing the page after every step."""
-    raise typer.Exit(_guard(debug, _run_flows, files, base, out, json_path, html_path, fail_on, timeout, viewport,
-                            locale, browser, config, quiet_ms, settle_cap_ms, concurrency, debug, evidence, trace))
+    kw = dict(locals())
+
+    def body():
+        if base is not None and not __import__("re").match(r"^https?://[^/]+", base):
+            raise UsageError(f"--base {base!r}: expected an http(s) origin such as http://127.0.0.1:8000")
+        kw["concurrency"] = concurrency if concurrency is not None else None
+        inv = _invocation(kw, interact=False)
+        if concurrency is None and "concurrency" not in inv.project.values:
+            inv.options = __import__("dataclasses").replace(inv.options, concurrency=2)
+        return _execute(inv, flows=inv.flows(files))
+    raise typer.Exit(_guard(debug, body))
 
 
 @app.command("discover")
 def discover_cmd(
-    urls: List[str] = typer.Argument(..., help="Start pages (a shop's home page, a product page, ...)."),
+    urls: Optional[List[str]] = typer.Argument(None, help="Start pages (a shop's home page, a product page, ...); "
+                                                         "default: the project config's discover list."),
     only: str = typer.Option("all", "--only", help="Which journey to find: signup, checkout or all."),
     walk: bool = typer.Option(True, "--walk/--no-walk",
                               help="Walk and audit the flows found (as `auditor flow`), or only write them."),
     allow_submit: bool = typer.Option(False, "--allow-submit",
                                       help="Let a discovered sign-up click its last button (create the account). "
                                            "A purchase is never completed by discovery."),
-    out: str = OUT, json_path: Optional[str] = JSON_PATH, html_path: Optional[str] = HTML_PATH,
-    fail_on: str = FAIL_ON, timeout: float = TIMEOUT,
-    viewport: str = typer.Option("1280x800", "--viewport", help="Window size WIDTHxHEIGHT."),
-    locale: str = typer.Option("en-US", "--locale", help="Browser locale; also the test identity's locale."),
-    browser: Optional[str] = BROWSER, config: Optional[str] = CONFIG, quiet_ms: int = QUIET_MS,
-    settle_cap_ms: int = SETTLE_CAP_MS,
-    concurrency: int = WALK_CONCURRENCY, evidence: bool = EVIDENCE, trace: bool = TRACE,
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks."),
+    out: Optional[str] = OUT, json_path: Optional[str] = JSON_PATH, html_path: Optional[str] = HTML_PATH,
+    sarif: Optional[str] = SARIF_PATH, junit: Optional[str] = JUNIT_PATH, markdown: Optional[str] = MARKDOWN_PATH,
+    fail_on: Optional[str] = FAIL_ON, timeout: Optional[float] = TIMEOUT,
+    viewport: Optional[str] = VIEWPORT,
+    locale: Optional[str] = typer.Option(None, "--locale", help="Browser locale; also the test identity's locale."),
+    browser: Optional[str] = BROWSER, config: Optional[str] = CONFIG, quiet_ms: Optional[int] = QUIET_MS,
+    settle_cap_ms: Optional[int] = SETTLE_CAP_MS,
+    concurrency: Optional[int] = WALK_CONCURRENCY, evidence: Optional[bool] = EVIDENCE, trace: Optional[bool] = TRACE,
+    baseline: Optional[str] = BASELINE, update_baseline: bool = UPDATE_BASELINE,
+    select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
+    debug: bool = DEBUG,
 ) -> None:
     """Find a site's sign-up and checkout from a start page, write them as flow files (OUT/flows/) and walk them."""
-    raise typer.Exit(_guard(debug, _run_discover, urls, only, walk, allow_submit, out, json_path, html_path, fail_on,
-                            timeout, viewport, locale, browser, config, quiet_ms, settle_cap_ms, concurrency, debug,
-                            evidence, trace))
+    kw = dict(locals())
+
+    def body():
+        from auditor.api import JOURNEYS
+        if only not in JOURNEYS + ("all",):
+            raise UsageError(f"--only: expected signup, checkout or all, got {only!r}")
+        inv = _invocation(kw, interact=False, journeys=JOURNEYS if only == "all" else (only,),
+                          walk_discovered=walk, allow_submit=allow_submit)
+        if concurrency is None and "concurrency" not in inv.project.values:
+            inv.options = __import__("dataclasses").replace(inv.options, concurrency=2)
+        starts = inv.starts(urls)
+        bad = [t.value for t in starts if not t.value.startswith(("http:", "https:"))]
+        if bad:
+            raise UsageError(f"{bad[0]}: discovery needs an http(s) site (a flow cannot be scoped to a file)")
+        return _execute(inv, starts=starts)
+    raise typer.Exit(_guard(debug, body))
+
+
+@app.command("run")
+def run_cmd(
+    out: Optional[str] = OUT, json_path: Optional[str] = JSON_PATH, html_path: Optional[str] = HTML_PATH,
+    sarif: Optional[str] = SARIF_PATH, junit: Optional[str] = JUNIT_PATH, markdown: Optional[str] = MARKDOWN_PATH,
+    fail_on: Optional[str] = FAIL_ON, base: Optional[str] = typer.Option(None, "--base", help="Origin for relative URLs in the flows."),
+    config: Optional[str] = CONFIG, browser: Optional[str] = BROWSER,
+    baseline: Optional[str] = BASELINE, update_baseline: bool = UPDATE_BASELINE,
+    select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
+    debug: bool = DEBUG,
+) -> None:
+    """Audit everything the project config lists (urls, flows, discover) in one run: the CI gate."""
+    kw = dict(locals())
+
+    def body():
+        inv = _invocation(kw)
+        return _execute(inv, pages=inv.pages(None), flows=inv.flows(None), starts=inv.starts(None))
+    raise typer.Exit(_guard(debug, body))
+
+
+@app.command("config")
+def config_cmd(
+    config: Optional[str] = CONFIG,
+    as_json: bool = typer.Option(False, "--json", help="Print the effective configuration as JSON."),
+) -> None:
+    """Print the effective configuration and where each value came from (file, environment, default)."""
+    def body():
+        from auditor import project
+        p = project.load(config)
+        p.options().validate()
+        if as_json:
+            typer.echo(json.dumps({"file": str(p.file) if p.file else None,
+                                   "settings": {k: {"value": v, "source": p.sources.get(k, "default")}
+                                                for k, v in p.effective().items()}}, indent=2, ensure_ascii=False))
+        else:
+            typer.echo(p.describe())
+        return ExitCode.OK
+    raise typer.Exit(_guard(False, body))
+
+
+@app.command("schema")
+def schema_cmd(name: str = typer.Argument(..., help="config, flow or report.")) -> None:
+    """Print the JSON Schema of the project config, a flow file or the JSON report."""
+    def body():
+        from auditor.schemas import load
+        if name not in ("config", "flow", "report"):
+            raise UsageError(f"schema: expected config, flow or report, got {name!r}")
+        typer.echo(json.dumps(load(name), indent=2, ensure_ascii=False))
+        return ExitCode.OK
+    raise typer.Exit(_guard(False, body))
 
 
 @checks_app.callback()

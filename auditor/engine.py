@@ -56,7 +56,7 @@ PageHook = Callable[[object, PageResult], Awaitable[None]]
 
 
 @dataclass
-class _Shared:
+class Session:
     browser: object
     ctx: CheckContext
     specs: tuple[CheckSpec, ...]
@@ -70,11 +70,11 @@ class _Shared:
 
 
 @contextlib.asynccontextmanager
-async def browser_session(options: AuditOptions, targets: tuple[str, ...] = ()) -> AsyncIterator[_Shared]:
+async def browser_session(options: AuditOptions, targets: tuple[str, ...] = (),
+                          browser=None) -> AsyncIterator[Session]:
     """One browser with the checks and the lexicon ready, for any number of pages or flows (``targets``: the
-    addresses the run starts from, to know what to prepare)."""
-    from playwright.async_api import async_playwright
-
+    addresses the run starts from, to know what to prepare). ``browser``: a Playwright browser the caller
+    launched and keeps (a test's own), used as it is and left open."""
     loop = asyncio.get_running_loop()
     # Python-side preparation (importing the checks, reading the lexicon) runs in threads while the Playwright
     # driver boots and the browser launches: that wait is what a plain Playwright script pays anyway.
@@ -85,12 +85,17 @@ async def browser_session(options: AuditOptions, targets: tuple[str, ...] = ()) 
     # when a target is named by a host (pages on an IP address or localhost never need it)
     sites_job = (loop.run_in_executor(None, site_of, "www.example.co.uk") if any(needs_public_suffix(t) for t in targets)
                  else asyncio.sleep(0))
-    async with async_playwright() as pw:
-        try:
-            browser, exe = await launch(pw, options.browser_path)
-        except BaseException:
-            await asyncio.gather(specs_job, lexicon_job, sites_job, return_exceptions=True)
-            raise
+    async with contextlib.AsyncExitStack() as stack:
+        exe = ""
+        if browser is None:
+            from playwright.async_api import async_playwright
+            pw = await stack.enter_async_context(async_playwright())
+            try:
+                browser, exe = await launch(pw, options.browser_path)
+            except BaseException:
+                await asyncio.gather(specs_job, lexicon_job, sites_job, return_exceptions=True)
+                raise
+            stack.push_async_callback(_close_browser, browser)
         shared = None
         try:
             lexicon = await lexicon_job
@@ -101,65 +106,29 @@ async def browser_session(options: AuditOptions, targets: tuple[str, ...] = ()) 
             specs = await specs_job
             ctx = CheckContext(lexicon=lexicon, thresholds=options.config.thresholds,
                                tracker_files=options.config.tracker_files)
-            shared = _Shared(browser, ctx, specs, terms_job, desktop_user_agent(browser.version), options,
+            shared = Session(browser, ctx, specs, terms_job, desktop_user_agent(browser.version), options,
                              asyncio.Semaphore(max(1, options.concurrency)), executable=exe)
             yield shared
         finally:
-            try:
-                await asyncio.wait_for(browser.close(), 30)
-            except BaseException:  # a browser that died or hangs: the reports are still written below
-                pass
+            await stack.aclose()  # the browser (ours) closes first
             if shared is not None and shared.while_closing:
                 # the caller's last work (reports) ran in a thread while Chromium shut down
                 await asyncio.gather(*shared.while_closing)
 
 
-def browser_info(shared: _Shared, pages) -> BrowserInfo:
+async def _close_browser(browser) -> None:
+    try:
+        await asyncio.wait_for(browser.close(), 30)
+    except BaseException:  # a browser that died or hangs: the reports are still written after this
+        pass
+
+
+def browser_info(shared: Session, pages) -> BrowserInfo:
     """The browser and how the pages saw it (navigator.webdriver, HeadlessChrome)."""
     seen = [p.snapshot.presented for p in pages if p.snapshot and p.snapshot.presented]
     return BrowserInfo(version=shared.browser.version, user_agent=shared.user_agent, executable=shared.executable,
                        headless=True, webdriver_hidden=all(s.webdriver is False for s in seen),
                        headless_visible=any(s.headless_visible for s in seen))
-
-
-async def audit(urls: list[str], options: AuditOptions = AuditOptions(),
-                on_page: Callable[[PageResult], None] | None = None,
-                inspect: PageHook | None = None,
-                on_start: Callable[[str], None] | None = None,
-                on_run: Callable[[AuditRun], None] | None = None) -> AuditRun:
-    """Audit every URL; ``on_page`` is called as each page finishes (streaming), ``inspect`` (tests) gets the
-    live page before its context closes, ``on_run`` (reports) runs in a thread while the browser shuts down.
-
-    An interrupted run (Ctrl-C, SIGTERM: the task is cancelled) still calls ``on_run`` with the pages finished so
-    far and the others as ``interrupted`` errors, then lets the cancellation go on."""
-    started = utc_now()
-    interrupted = False
-    async with browser_session(options, tuple(urls)) as shared:
-        done: dict[int, PageResult] = {}
-
-        async def run_one(i: int, url: str) -> PageResult:
-            async with shared.semaphore:
-                if on_start:
-                    on_start(url)
-                result = await audit_page(shared, i, url, inspect)
-            done[i] = result
-            if on_page:
-                on_page(result)
-            return result
-
-        try:
-            pages = await asyncio.gather(*(run_one(i, u) for i, u in enumerate(urls)))
-        except asyncio.CancelledError:
-            interrupted = True
-            pages = [done.get(i) or interrupted_page(u) for i, u in enumerate(urls)]
-        run = AuditRun(tool=TOOL_NAME, version=__version__, browser=browser_info(shared, pages),
-                       settings=options.settings, started_at=started, finished_at=utc_now(), pages=tuple(pages))
-        if on_run is not None:
-            # the reports are written while Chromium and the driver shut down (about 0.2 s nobody needs)
-            shared.while_closing.append(asyncio.get_running_loop().run_in_executor(None, on_run, run))
-    if interrupted:
-        raise asyncio.CancelledError()
-    return run
 
 
 def interrupted_page(url: str) -> PageResult:
@@ -182,7 +151,7 @@ def _slug(i: int, url: str, taken: set) -> str:
     return slug
 
 
-async def new_context(shared: _Shared, viewport: tuple[int, int] | None = None, locale: str | None = None,
+async def new_context(shared: Session, viewport: tuple[int, int] | None = None, locale: str | None = None,
                       target: str = ""):
     """A fresh browser context as every audit uses it: the run's window, locale and user agent, the page-world
     init script (settle.js), service workers bypassed (what is audited is what the network served), and for a
@@ -242,6 +211,27 @@ async def open_page(context):
     return page
 
 
+async def audit_live(shared: Session, page, name: str) -> PageResult:
+    """Audit a page someone else drives (a test's Playwright page) as it is now: the isolated world is attached
+    late, nothing is clicked, reloaded or typed, and the cookies and requests are those seen from this call on.
+    ``name`` names its screenshot. A page that cannot be read is an error result, as for a scan."""
+    url = page.url
+    result = PageResult(url=url, started_at=utc_now())
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-")[:80] or "live"
+    if shared.options.out_dir is not None and shared.options.evidence:
+        (shared.options.out_dir / "screenshots").mkdir(parents=True, exist_ok=True)
+    try:
+        await Worlds.attach(page, immediately=True)
+        network = NetworkTracker(page)
+        return await asyncio.wait_for(
+            audit_loaded(shared, page, network, url, result,
+                         slug if shared.options.out_dir is not None and shared.options.evidence else None),
+            page_budget(shared.options.settings))
+    except (CollectionFailed, Unresponsive, asyncio.TimeoutError) as exc:
+        return _failed(result, PageError("unresponsive" if not isinstance(exc, CollectionFailed)
+                                         else "collection-failed", str(exc) or "the page did not answer in time"))
+
+
 async def close_quietly(context, seconds: float = 10.0) -> None:
     """Close a context; a renderer stuck in a page's busy loop cannot hold the run up."""
     try:
@@ -257,7 +247,7 @@ def page_budget(st: RunSettings) -> float:
     return 3 * st.timeout + 2 * st.settle_cap_ms / 1000 + COLLECT_DEADLINE_S + 30
 
 
-async def audit_page(shared: _Shared, index: int, url: str, inspect: PageHook | None = None) -> PageResult:
+async def audit_page(shared: Session, index: int, url: str, inspect: PageHook | None = None) -> PageResult:
     """Load and audit one page; every failure is a PageResult with an error, never an exception (``--debug``
     re-raises internal errors) and never a hang."""
     result = PageResult(url=url, started_at=utc_now())
@@ -270,7 +260,7 @@ async def audit_page(shared: _Shared, index: int, url: str, inspect: PageHook | 
             "unresponsive", f"the page did not let the audit finish within {budget:g} s"), holder)
 
 
-async def _audit_page(shared: _Shared, index: int, url: str, inspect: PageHook | None, result: PageResult,
+async def _audit_page(shared: Session, index: int, url: str, inspect: PageHook | None, result: PageResult,
                       holder: dict) -> PageResult:
     opts = shared.options
     st = opts.settings
@@ -289,7 +279,7 @@ async def _audit_page(shared: _Shared, index: int, url: str, inspect: PageHook |
         try:
             response = await page.goto(url, wait_until="commit", timeout=timeout_ms)
         except Exception as exc:  # Playwright raises plain Error subclasses
-            error = _classify_nav_error(exc, nav_responses, crashed, st.timeout)
+            error = classify_nav_error(exc, nav_responses, crashed, st.timeout)
             if error.kind == "http-error":
                 result = dataclasses.replace(result, status=int(error.message.split()[1]))
             return _failed(result, error, holder)
@@ -432,7 +422,7 @@ def _with_notes(result: PageResult, holder: dict) -> PageResult:
     return dataclasses.replace(result, notes=tuple(notes))
 
 
-async def audit_loaded(shared: _Shared, page, network: NetworkTracker, url: str, result: PageResult,
+async def audit_loaded(shared: Session, page, network: NetworkTracker, url: str, result: PageResult,
                        slug: str | None, interact: bool = False, mask: tuple = (),
                        phase: str = "before-choice", prices: bool = False, layer: int = 1,
                        known: set | None = None) -> PageResult:
@@ -484,6 +474,7 @@ async def audit_loaded(shared: _Shared, page, network: NetworkTracker, url: str,
     checks = _with_evidence(checks, snapshot, url, shot, opts.out_dir, layer2_shot)
     return dataclasses.replace(
         result, final_url=page.url, title=snapshot.title, checks=checks, snapshot=snapshot, banner=report,
+        key=page_key(url),
         language=detect_language(snapshot, shared.ctx.lexicon),
         screenshot=str(shot.relative_to(opts.out_dir)) if shot else None, finished_at=utc_now(),
         notes=result.notes + tuple(camera.notes) + snapshot_notes(snapshot))
@@ -609,7 +600,7 @@ _STATUS_ERRORS = {"ERR_INVALID_AUTH_CREDENTIALS": 401, "ERR_UNEXPECTED_PROXY_AUT
                   "ERR_PROXY_AUTH_UNSUPPORTED": 407, "ERR_PROXY_AUTH_REQUESTED": 407}
 
 
-def _classify_nav_error(exc: Exception, nav_responses: list, crashed: list, timeout_s: float) -> PageError:
+def classify_nav_error(exc: Exception, nav_responses: list, crashed: list, timeout_s: float) -> PageError:
     msg = str(exc)
     if crashed or "crash" in msg.lower():
         return PageError("crash", "the page crashed the renderer")
@@ -666,12 +657,12 @@ def _with_evidence(checks, snapshot, url: str, shot_path: Path | None, out_dir: 
 
     first = tuple(dataclasses.replace(c, findings=tuple(f for f in c.findings if not on_layer2(f))) for c in checks)
     second = tuple(dataclasses.replace(c, findings=tuple(f for f in c.findings if on_layer2(f))) for c in checks)
-    done1 = _evidence_from(first, snapshot, url, shot_path, out_dir)
-    done2 = _evidence_from(second, snapshot.second_layer or snapshot, url, layer2_shot, out_dir)
+    done1 = evidence_from(first, snapshot, url, shot_path, out_dir)
+    done2 = evidence_from(second, snapshot.second_layer or snapshot, url, layer2_shot, out_dir)
     return tuple(dataclasses.replace(a, findings=a.findings + b.findings) for a, b in zip(done1, done2))
 
 
-def _evidence_from(checks, snapshot, url: str, shot_path: Path | None, out_dir: Path | None):
+def evidence_from(checks, snapshot, url: str, shot_path: Path | None, out_dir: Path | None):
     if shot_path is None or not shot_path.exists() or not any(c.findings for c in checks):
         return tuple(_finish_findings(c, snapshot, url, None, shot_path, out_dir) for c in checks)
     try:
@@ -698,7 +689,7 @@ def _merge_layer(first: tuple[CheckResult, ...], second: tuple[CheckResult, ...]
     return tuple(out)
 
 
-async def _second_layer(shared: _Shared, page, network, snapshot: PageSnapshot, report: BannerReport,
+async def _second_layer(shared: Session, page, network, snapshot: PageSnapshot, report: BannerReport,
                         shot: Path | None):
     """Open the banner's settings in the audited page and collect what that layer shows (never consents)."""
     st = shared.options.settings
@@ -720,7 +711,7 @@ async def _second_layer(shared: _Shared, page, network, snapshot: PageSnapshot, 
     return layer2, layer2_shot
 
 
-async def _refusal(shared: _Shared, url: str, shot: Path | None) -> ChoiceFacts | None:
+async def _refusal(shared: Session, url: str, shot: Path | None) -> ChoiceFacts | None:
     """Refuse consent in a fresh context (the audited page stays as it is) and record what follows."""
     st = shared.options.settings
     context, _blocked = await new_context(shared, target=url)

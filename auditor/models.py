@@ -437,6 +437,7 @@ class PageResult:
     reused: int | None = None  # a flow step that changed nothing: the step whose audit this one reuses
     notes: tuple[Note, ...] = ()
     origin: Origin | None = None  # where the target was named (config or targets file line); None: the command line
+    key: str = ""  # the page key its fingerprints are anchored on (auditor/identity.py): address or flow step
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -577,7 +578,8 @@ class BaselineResult:
     known: int = 0
     not_reviewed: int = 0
     expired: int = 0
-    fixed: tuple[BaselineEntry, ...] = ()
+    fixed: tuple[BaselineEntry, ...] = ()  # on a page this run audited, and no longer found there
+    stale: tuple[BaselineEntry, ...] = ()  # on a page this run did not audit (or of another fingerprint version)
     updated: bool = False  # --update-baseline wrote the current findings into the file
     other_versions: int = 0  # entries written by another fingerprint algorithm (never match; re-baseline)
 

@@ -166,8 +166,7 @@ async def _inspect(page, result, outcomes: dict):
 
 def scan_fixtures(pages: list[Path], origin: str, browser_path: str | None = None, concurrency: int = 3) -> dict[str, PageOutcome]:
     """Scan fixture pages served at ``origin``; returns an outcome per page path (relative to fixtures/)."""
-    from auditor.engine import AuditOptions, audit
-    from auditor.models import RunSettings
+    from auditor.api import Hooks, Options, audit_async
 
     urls = {}
     for p in pages:
@@ -178,15 +177,14 @@ def scan_fixtures(pages: list[Path], origin: str, browser_path: str | None = Non
     async def inspect(page, result):
         await _inspect(page, result, outcomes)
 
-    opts = AuditOptions(settings=RunSettings(timeout=30), browser_path=browser_path, out_dir=None,
-                        concurrency=concurrency, evidence=False)
+    opts = Options(timeout=30, browser=browser_path, out_dir=None, concurrency=concurrency, evidence=False)
 
     def on_page(result):
         if result.error:
             path = urls[result.url]
             outcomes[path] = PageOutcome(path=path, url=result.url, error=f"{result.error.kind}: {result.error.message}")
 
-    run_in_thread(audit(list(urls), opts, on_page=on_page, inspect=inspect))
+    run_in_thread(audit_async(list(urls), options=opts, hooks=Hooks(on_page=on_page, inspect=inspect)))
     outcomes.pop("__url_to_path")
     return outcomes
 

@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 
 from auditor.browser.page import NetworkTracker, probe, settle, utc_now
 from auditor.browser.worlds import Worlds
-from auditor.engine import _Shared, _classify_nav_error, audit_loaded, new_context, open_page, page_budget
+from auditor.engine import Session, classify_nav_error, audit_loaded, new_context, open_page, page_budget
 from auditor.flows.identity import Identity, make_identity, render
 from auditor.flows.spec import Flow, Step
 from auditor.models import FlowResult, FlowStep, PageError, PageResult
@@ -104,7 +104,7 @@ class StepFailed(Exception):
         self.status = status
 
 
-async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None = None) -> FlowResult:
+async def walk(shared: Session, flow: Flow, number: int, trace_dir: Path | None = None) -> FlowResult:
     """Walk one flow; never raises for a problem of the site or the flow (it is in the result)."""
     opts = shared.options
     st = opts.settings
@@ -163,7 +163,7 @@ async def walk(shared: _Shared, flow: Flow, number: int, trace_dir: Path | None 
             if blocked:
                 error = f"start page {flow.start}: out of scope ({', '.join(flow.scope)})"
             else:
-                e = _classify_nav_error(exc, [], [], st.timeout)
+                e = classify_nav_error(exc, [], [], st.timeout)
                 error = f"start page {flow.start}: {e.kind}: {e.message}"
         if error:
             steps.append(FlowStep(index=0, kind="start", label=flow.start, status="failed", error=error,
@@ -239,7 +239,7 @@ class GuardedContext:
     refused: list  # requests carrying the test card data, aborted
 
 
-async def open_context(shared: _Shared, flow: Flow, identity: Identity) -> GuardedContext:
+async def open_context(shared: Session, flow: Flow, identity: Identity) -> GuardedContext:
     """A fresh browser context for one flow, with the settle script and the scope and card guards."""
     context, _ = await new_context(shared, flow.viewport, flow.locale)
     out = GuardedContext(context, [], [])
@@ -449,7 +449,7 @@ async def _unchanged(page, network, step: Step, flow: Flow, last) -> PageResult 
                                checks=tuple(dataclasses.replace(c, findings=()) for c in result.checks))
 
 
-def _journey_results(shared: _Shared, flow: Flow, steps: list, acted: dict) -> dict:
+def _journey_results(shared: Session, flow: Flow, steps: list, acted: dict) -> dict:
     from auditor.models import Journey, JourneyStep
     from auditor.registry import judge_journey
     journey = Journey(flow.name, tuple(
@@ -474,19 +474,19 @@ def _stamp_steps(flow: Flow, steps: list) -> list:
         elif spec.kind == "goto" and not spec.name:  # the address without the query string or a local port
             label = f"goto {page_key(spec.arg('url') or '')}"
         else:
-            label = spec.label()
+            label = spec.label
         count[label] = count.get(label, 0) + 1
         if s.page is not None and s.page.snapshot is not None:
             key = step_key(flow.name, label, count[label])
             s = dataclasses.replace(s, page=dataclasses.replace(
-                s.page, checks=stamp(s.page.checks, key, judged_on(s.page.snapshot))))
+                s.page, checks=stamp(s.page.checks, key, judged_on(s.page.snapshot)), key=key))
         out.append(dataclasses.replace(s, line=spec.line if spec is not None else 0))
     return out
 
 
-def _judge_journey(shared: _Shared, flow: Flow, steps: list, acted: dict) -> list:
+def _judge_journey(shared: Session, flow: Flow, steps: list, acted: dict) -> list:
     """Run the journey checks over the walked steps and put each finding on the step where it belongs."""
-    from auditor.engine import _evidence_from
+    from auditor.engine import evidence_from
     if not any(s.status == "ok" for s in steps):
         return steps
     results = _journey_results(shared, flow, steps, acted)
@@ -496,13 +496,13 @@ def _judge_journey(shared: _Shared, flow: Flow, steps: list, acted: dict) -> lis
         extra = results.get(s.index) if s.status == "ok" else None
         if extra and s.page is not None:
             shot = opts.out_dir / s.page.screenshot if opts.out_dir is not None and s.page.screenshot else None
-            done = _evidence_from(extra, s.page.snapshot, s.page.url, shot, opts.out_dir)
+            done = evidence_from(extra, s.page.snapshot, s.page.url, shot, opts.out_dir)
             s = dataclasses.replace(s, page=dataclasses.replace(s.page, checks=s.page.checks + done))
         out.append(s)
     return out
 
 
-def _journey_finds_here(shared: _Shared, flow: Flow, steps: list, acted: dict) -> bool:
+def _journey_finds_here(shared: Session, flow: Flow, steps: list, acted: dict) -> bool:
     """Will a journey check report a finding at the last step (its evidence then needs a full-page screenshot,
     which a step without a new page finding does not take)? Judged on the steps so far: a journey finding at
     a step depends only on that step and the ones before it."""

@@ -61,7 +61,8 @@ def show(run: AuditRun, console: Console) -> None:
         table.add_column("finding", overflow="fold")
         for f in p.findings:
             sev = "review" if f.status == "review" else f.severity
-            table.add_row(_t(sev, style=SEV_STYLE.get(sev, "")), _t(f.check), _t(f.message))
+            table.add_row(_t(sev, style=SEV_STYLE.get(sev, "")), _t(f.check),
+                          _t(f.message + (f" [{f.baseline}]" if f.baseline else "")))
         console.print(table)
     for d in run.discoveries:
         show_discovery(d, console)
@@ -74,6 +75,21 @@ def show(run: AuditRun, console: Console) -> None:
     console.print(_t(f"{what}, {len(fails)} finding(s)" + (f" ({by_sev})" if by_sev else "")
                        + (f", {bad} {'flow(s) incomplete' if run.flows and not run.pages else 'page(s) not audited'}"
                           if bad else ""), style="bold"))
+    if run.baseline is not None:
+        show_baseline(run.baseline, console)
+
+
+def show_baseline(b, console: Console) -> None:
+    """How the run compared with its baseline, and the entries whose finding is gone."""
+    console.print(_t(f"baseline {b.path}{' (updated)' if b.updated else ''}: {b.new} new, {b.known} known, "
+                     f"{b.not_reviewed} not reviewed, {b.expired} expired, {len(b.fixed)} fixed, "
+                     f"{len(b.stale)} stale", style="bold" if (b.new or b.expired) else "dim"))
+    for e in b.fixed:
+        console.print(_t(f"  fixed: {e.check} on {e.page}: {e.message}", style="green"))
+    for e in b.stale[:20]:
+        console.print(_t(f"  stale: {e.check} on {e.page} (not audited in this run"
+                         f"{', or another fingerprint version' if not e.fingerprint.startswith('fp2:') else ''})",
+                         style="dim"))
 
 
 def show_discovery(d, console: Console) -> None:

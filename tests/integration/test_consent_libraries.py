@@ -32,12 +32,10 @@ def results(fixture_server, browser_path):
     if not installed():
         pytest.fail(f"the consent libraries are not installed in {MODULES} (missing one of {REQUIRED}); "
                     "run `make setup` (it runs tests/libs.py)")
-    from auditor.engine import AuditOptions, audit
-    from auditor.models import RunSettings
+    from auditor.api import Options, audit_async
     origin, _ = fixture_server
     urls = [f"{origin}/{page}" for page in CASES]
-    run = run_in_thread(audit(urls, AuditOptions(settings=RunSettings(timeout=30), browser_path=browser_path,
-                                                 out_dir=None, evidence=False)))
+    run = run_in_thread(audit_async(urls, options=Options(timeout=30, browser=browser_path, evidence=False)))
     return {page: result for page, result in zip(CASES, run.pages)}
 
 

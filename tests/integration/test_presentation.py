@@ -15,14 +15,13 @@ PAGES = ["presentation/hides-from-automation.html", "presentation/bot-variant.ht
 
 @pytest.fixture(scope="module")
 def audited(fixture_server, browser_path, tmp_path_factory):
-    from auditor.engine import AuditOptions, audit
-    from auditor.models import RunSettings
+    from auditor.api import Options, audit_async
     from auditor.report import json_report
     origin, _ = fixture_server
     out = tmp_path_factory.mktemp("presentation")
-    run = run_in_thread(audit([f"{origin}/{p}" for p in PAGES],
-                              AuditOptions(settings=RunSettings(timeout=30, interact=False), browser_path=browser_path,
-                                           out_dir=out, evidence=False)))
+    run = run_in_thread(audit_async([f"{origin}/{p}" for p in PAGES],
+                                    options=Options(timeout=30, interact=False, browser=browser_path, out_dir=out,
+                                                    evidence=False)))
     json_report.write(run, out / "report.json")
     return run, json.loads((out / "report.json").read_text(encoding="utf-8"))
 

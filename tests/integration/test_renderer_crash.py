@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from harness import run_in_thread
 
-from auditor.engine import AuditOptions, audit
-from auditor.models import RunSettings
+from auditor.api import Options, audit_async
 
 
 @pytest.mark.browser
@@ -14,8 +13,8 @@ def test_crashed_renderer_is_reported_and_other_pages_audited(fixture_server, br
     origin, _ = fixture_server
     good = f"{origin}/site/dark/signup.html"
     # chrome://crash makes Chromium kill the page's renderer process: a real crash, not a simulated one
-    run = run_in_thread(audit(["chrome://crash", good],
-                              AuditOptions(settings=RunSettings(timeout=20), browser_path=browser_path, evidence=False)))
+    run = run_in_thread(audit_async(["chrome://crash", good],
+                                    options=Options(timeout=20, browser=browser_path, evidence=False)))
     crashed, audited = run.pages
     assert crashed.error is not None and crashed.error.kind == "crash"
     assert audited.error is None and audited.findings

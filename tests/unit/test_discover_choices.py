@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.cli import _flow_slug
+from auditor.api import flow_slug as _flow_slug
 from auditor.flows.discovery import flow_yaml
 from auditor.flows.discovery.facts import parse
 from auditor.flows.discovery.offers import Offers
