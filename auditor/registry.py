@@ -97,7 +97,7 @@ def parse_sections(doc: str) -> dict[str, str]:
     return {k: v.strip() for k, v in sections.items()}
 
 
-def discover(package: str = "checks") -> tuple[CheckSpec, ...]:
+def discover(package: str = "auditor.checks") -> tuple[CheckSpec, ...]:
     """Import every module of the checks package and return their checks, sorted by id."""
     pkg = importlib.import_module(package)
     specs: dict[str, CheckSpec] = {}

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from auditor.devserver import serve  # noqa: E402
+from devserver import serve  # noqa: E402
 from harness import FIXTURES, scan_fixtures  # noqa: E402
 
 

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from auditor.browser.launch import IGNORE_DEFAULT_ARGS, LAUNCH_ARGS, find_browser  # noqa: E402
-from auditor.devserver import serve  # noqa: E402
+from devserver import serve  # noqa: E402
 
 
 @pytest.fixture(scope="session")

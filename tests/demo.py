@@ -16,8 +16,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
-from auditor.devserver import serve  # noqa: E402
+from devserver import serve  # noqa: E402
 
 PAGES = ["index.html", "product.html", "cart.html", "checkout.html", "signup.html", "account.html"]
 OUT = ROOT / "out" / "demo"

@@ -57,7 +57,7 @@ def shop_names() -> list[str]:
 @contextlib.contextmanager
 def serve_all(names=None):
     """Every twin of every shop at the root of its own 127.0.0.1 origin: {(shop, twin): Twin}."""
-    from auditor.devserver import serve
+    from devserver import serve
     with contextlib.ExitStack() as stack:
         twins = {}
         for shop in names or shop_names():

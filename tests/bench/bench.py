@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from auditor.devserver import serve  # noqa: E402
+from devserver import serve  # noqa: E402
 from shop_harness import serve_all  # noqa: E402
 
 BASELINE = r"""

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from auditor.browser.page import COLLECT_JS
-from auditor.devserver import serve
+from devserver import serve
 from auditor.lexicon import load
 
 PAGES = Path(__file__).parent / "pages"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.devserver import serve
+from devserver import serve
 from auditor.flows.spec import Flow, Step, load_flow
 
 pytestmark = pytest.mark.browser

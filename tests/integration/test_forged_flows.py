@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.devserver import serve
+from devserver import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,7 +1,7 @@
 """Hostile and broken pages (fixtures/hostile/), through the real command line.
 
 Every case in fixtures/hostile/EXPECT.json is audited by `python -m auditor scan` (or `flow`) in a subprocess with a
-hard timeout, against servers started here on 127.0.0.1: auditor.devserver for the static pages, and a raw HTTP server
+hard timeout, against servers started here on 127.0.0.1: tests/devserver.py for the static pages, and a raw HTTP server
 for responses no well-behaved server sends (lying Content-Length, broken gzip, held-open bodies, 401/407 challenges,
 redirects out of a flow's scope). Pages that belong together are audited in one run (`--concurrency 3`), each with a
 good page last, and every page's entry is checked on its own, so a failure names its case. If a run is killed at its
@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.devserver import serve
+from devserver import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = ROOT / "fixtures" / "hostile"

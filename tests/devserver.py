@@ -3,7 +3,7 @@
 It listens on two ports so a page can embed a cross-origin iframe: in every HTML file it serves, the literal
 ``__XORIGIN__`` becomes the origin of the other port. Like platforms that answer bots with another page, a
 request whose User-Agent looks automated (HeadlessChrome, bot, crawler, spider) for ``NAME.html`` gets
-``NAME.bot.html`` when that file exists. ``python -m auditor.devserver DIR`` runs it by hand.
+``NAME.bot.html`` when that file exists. ``python tests/devserver.py DIR`` runs it by hand.
 
 Every request is recorded (method and path) in the list passed as ``record``, so a test can prove what a walk
 asked for: a shop fixture's final "Place order" or "Create account" sends a request under ``/__recorded__/``,
