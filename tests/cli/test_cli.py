@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.devserver import serve
+from devserver import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from auditor.devserver import serve
+from devserver import serve
 from auditor.flows.identity import make_identity
 
 from test_cli import auditor
