@@ -154,10 +154,14 @@ def _on_discovery(found) -> None:
 
 def write_reports(run, outputs: dict, out_dir: Path, options, secrets: set[str]) -> list[Path]:
     """Every report asked for, from the one AuditRun; no secret of the test identity in any of them."""
+    from auditor import api
     from auditor.registry import discover as discover_checks
     from auditor.report import html_report, json_report
     specs = discover_checks()
     written = []
+
+    def fail_on(address: str) -> str:  # per-URL overrides of --fail-on
+        return api.fail_on_for(address, options)
     for kind, path in outputs.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         if kind == "json":
@@ -165,14 +169,18 @@ def write_reports(run, outputs: dict, out_dir: Path, options, secrets: set[str])
         elif kind == "html":
             html_report.write(run, path, out_dir, specs, options.tracker_files)
         elif kind == "sarif":
+            from auditor import baseline
             from auditor.report import sarif
-            sarif.write(run, path, specs, root=Path.cwd(), out_dir=out_dir)
+            entries = {}
+            if run.baseline is not None and Path(run.baseline.path).exists():
+                entries = {e.fingerprint: e for e in baseline.load(Path(run.baseline.path))}
+            sarif.write(run, path, specs, root=Path.cwd(), out_dir=out_dir, entries=entries)
         elif kind == "junit":
             from auditor.report import junit
-            junit.write(run, path, specs, out_dir=out_dir, fail_on=options.fail_on)
+            junit.write(run, path, specs, out_dir=out_dir, fail_on=fail_on)
         elif kind == "markdown":
             from auditor.report import markdown
-            markdown.write(run, path, specs)
+            markdown.write(run, path, specs, fail_on=fail_on)
         redact_file(path, secrets)
         written.append(path)
     return written
@@ -210,7 +218,7 @@ def _execute(inv: Invocation, pages=(), flows=(), starts=()) -> ExitCode:
     out_console.print("reports: " + "  ".join(str(p) for p in holder.get("written", [])), markup=False, style="dim")
     if os.environ.get("GITHUB_ACTIONS") == "true":
         from auditor.report import annotations
-        annotations.emit(run, sys.stdout, root=Path.cwd())
+        annotations.emit(run, sys.stdout, root=Path.cwd(), fail_on=lambda a: api.fail_on_for(a, inv.options))
     if interrupted:
         raise KeyboardInterrupt
     return api.exit_code(run, inv.options)
@@ -478,6 +486,25 @@ def checks_explain(check_id: str = typer.Argument(..., help="A check id, e.g. pr
     s = specs[check_id]
     typer.echo(f"{s.id}: {s.title}\nseverity: {s.severity}  tags: {', '.join(s.tags)}\n")
     typer.echo(s.doc.strip())
+
+
+@checks_app.command("docs")
+def checks_docs() -> None:
+    """Print every check's documentation as one Markdown page (docs/checks.md; reports link its sections)."""
+    from auditor.registry import discover
+    typer.echo(checks_markdown(discover()), nl=False)
+
+
+def checks_markdown(specs) -> str:
+    """The checks' documentation as Markdown: a section per check, its heading the check id (the anchor the
+    SARIF, Markdown and JUnit reports link to)."""
+    out = ["# The checks\n", "Generated from the checks' own documentation by `auditor checks docs`; "
+           "`auditor checks explain ID` prints one.\n"]
+    for s in specs:
+        out.append(f"\n## {s.id}\n\n**{s.title}** · severity {s.severity} · tags {', '.join(s.tags)}"
+                   f"{' · judges a walked flow' if s.scope == 'journey' else ''}\n\n")
+        out.append(s.doc.strip().replace("\n## ", "\n### ") + "\n")
+    return "".join(out)
 
 
 @app.command()

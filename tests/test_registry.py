@@ -27,7 +27,7 @@ def test_there_are_checks_and_ids_are_unique():
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
 def test_id_shape_and_file_name(spec):
     assert ID_RE.match(spec.id), spec.id
-    assert spec.module == "checks." + spec.id.replace("-", "_")
+    assert spec.module == "auditor.checks." + spec.id.replace("-", "_")
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
@@ -64,3 +64,15 @@ def test_enough_failing_and_passing_fixture_cases(spec):
         pytest.xfail(f"{spec.id}: only {fails} failing and {passes} passing cases so far (need {MIN_CASES} each)")
     assert fails >= MIN_CASES, f"{spec.id}: {fails} failing cases (need {MIN_CASES})"
     assert passes >= MIN_CASES, f"{spec.id}: {passes} passing cases (need {MIN_CASES})"
+
+
+def test_docs_checks_md_is_generated_from_the_checks():
+    """docs/checks.md is what the reports link to (#check-id): it must say what the checks say today
+    (regenerate with `auditor checks docs > docs/checks.md`)."""
+    from pathlib import Path
+
+    from auditor.cli import checks_markdown
+    text = (Path(__file__).resolve().parents[1] / "docs" / "checks.md").read_text(encoding="utf-8")
+    assert text == checks_markdown(discover())
+    for spec in discover():
+        assert f"\n## {spec.id}\n" in text

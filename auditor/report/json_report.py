@@ -31,6 +31,8 @@ def finding_dict(f: Finding, page: PageResult) -> dict[str, Any]:
         "box": to_dict(el.box) if el and el.box else None,
         "screenshot": f.screenshot,
         "fingerprint": f.fingerprint,
+        "subject": f.subject,
+        "baseline": f.baseline,
         "details": {k: to_dict(v) for k, v in f.details},
     }
 
@@ -52,6 +54,8 @@ def page_dict(p: PageResult) -> dict[str, Any]:
         "presented_as": to_dict(p.snapshot.presented) if p.snapshot and p.snapshot.presented else None,
         "reused_audit_of_step": p.reused,
         "notes": [{"kind": n.kind, "message": n.message} for n in p.notes],
+        "origin": {"file": p.origin.file, "line": p.origin.line} if p.origin else None,
+        "key": p.key,
     }
 
 
@@ -101,7 +105,7 @@ def flow_dict(fl) -> dict[str, Any]:
         "identity": dict(fl.identity), "blocked_navigations": list(fl.blocked), "refused": list(fl.refused),
         "trace": fl.trace, "started_at": fl.started_at, "finished_at": fl.finished_at,
         "steps": [{"index": st.index, "kind": st.kind, "label": st.label, "status": st.status,
-                   "error": st.error or None, "at": st.at, "note": st.note or None,
+                   "error": st.error or None, "at": st.at, "note": st.note or None, "line": st.line,
                    "page": page_dict(st.page) if st.page is not None else None} for st in fl.steps],
     }
 
@@ -118,7 +122,17 @@ def report_dict(run: AuditRun) -> dict[str, Any]:
         "pages": [page_dict(p) for p in run.pages],
         **({"flows": [flow_dict(fl) for fl in run.flows]} if run.flows else {}),
         **({"discoveries": [to_dict(d) for d in run.discoveries]} if run.discoveries else {}),
+        "baseline": baseline_dict(run.baseline),
     }
+
+
+def baseline_dict(b) -> dict[str, Any] | None:
+    """How the run compared with its baseline (None when it had none)."""
+    if b is None:
+        return None
+    return {"path": b.path, "entries": b.entries, "new": b.new, "known": b.known, "not_reviewed": b.not_reviewed,
+            "expired": b.expired, "other_versions": b.other_versions, "updated": b.updated,
+            "fixed": [to_dict(e) for e in b.fixed], "stale": [to_dict(e) for e in b.stale]}
 
 
 def write(run: AuditRun, path: Path) -> Path:

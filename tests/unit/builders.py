@@ -106,3 +106,55 @@ def journey(overlays=(), states=(), choice=None, **kw) -> PageSnapshot:
     """A page with its consent journey: overlays, before-choice states and the refusal."""
     return PageSnapshot(url="https://shop.example/", site="shop.example", overlays=tuple(overlays),
                         states=tuple(states), choice=choice, **kw)
+
+
+# --------------------------------------------------------------------------- audit runs (for the report formats)
+
+from auditor.models import (AuditRun, BaselineResult, BrowserInfo, CheckResult, Finding,  # noqa: E402
+                            FlowResult, FlowStep, Origin, PageError, PageResult, RunSettings)
+
+RUN_START = "2026-01-01T10:00:00.000Z"
+
+
+def finding(check: str, message: str, severity: str = "high", *, baseline: str = "", status: str = "fail",
+            fingerprint: str | None = None, **kw) -> Finding:
+    """A judged finding with a fingerprint (``fp2:`` and 24 hex digits derived from the message unless given)."""
+    import hashlib
+    fp = fingerprint or "fp2:" + hashlib.sha256(f"{check}|{message}".encode("utf-8", "surrogatepass")).hexdigest()[:24]
+    kw.setdefault("confidence", "high")
+    kw.setdefault("element", ref(message[:40]))
+    return Finding(check=check, severity=severity, message=message, baseline=baseline, status=status,
+                   fingerprint=fp, **kw)
+
+
+def check_result(check: str, *found: Finding, outcome: str | None = None, error: str = "") -> CheckResult:
+    """A check's result: ``fail`` / ``review`` from its findings, else ``pass`` (or the ``outcome`` given)."""
+    if outcome is None:
+        outcome = ("fail" if any(f.status == "fail" for f in found) else "review") if found else "pass"
+    return CheckResult(check=check, outcome=outcome, findings=tuple(found), error=error)
+
+
+def page_result(url: str, *checks: CheckResult, origin: Origin | None = None, error: PageError | None = None,
+                seconds: float = 2.5, **kw) -> PageResult:
+    kw.setdefault("started_at", "2026-01-01T10:00:01.000Z")
+    kw.setdefault("finished_at", f"2026-01-01T10:00:{1 + seconds:06.3f}Z")
+    return PageResult(url=url, checks=tuple(checks), origin=origin, error=error, **kw)
+
+
+def flow_step(index: int, label: str, page: PageResult | None = None, *, line: int = 0, kind: str = "click",
+              **kw) -> FlowStep:
+    return FlowStep(index=index, kind="start" if index == 0 else kind, label=label, page=page, line=line, **kw)
+
+
+def flow_result(name: str, path: str, *steps: FlowStep, complete: bool = True, **kw) -> FlowResult:
+    kw.setdefault("start", steps[0].label if steps else "https://shop.example/")
+    kw.setdefault("started_at", "2026-01-01T10:00:10.000Z")
+    kw.setdefault("finished_at", "2026-01-01T10:00:22.500Z")
+    return FlowResult(name=name, path=path, steps=tuple(steps), complete=complete, **kw)
+
+
+def audit_run(pages=(), flows=(), *, baseline: BaselineResult | None = None, fail_on: str = "low",
+              command: str = "auditor scan https://shop.example/", version: str = "0.1.0") -> AuditRun:
+    return AuditRun(tool="consent-auditor", version=version, browser=BrowserInfo(version="Chromium 130"),
+                    settings=RunSettings(fail_on=fail_on, command=command), started_at=RUN_START,
+                    finished_at="2026-01-01T10:00:30.000Z", pages=tuple(pages), flows=tuple(flows), baseline=baseline)
