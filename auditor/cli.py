@@ -3,9 +3,11 @@ the reports and maps errors to exit codes (auditor.errors)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -296,14 +298,17 @@ def _flags(**kw) -> dict:
     return out
 
 
+def walk_default_concurrency(inv: Invocation) -> None:
+    """Flows and discovery walk two at a time unless told otherwise (each walk holds a page for long)."""
+    if "concurrency" not in inv.project.values:
+        inv.options = dataclasses.replace(inv.options, concurrency=2)
+
+
 def _invocation(kw: dict, **extra) -> Invocation:
-    if kw.get("update_baseline") and not (kw.get("baseline")):
-        extra_needed = True
-    else:
-        extra_needed = False
+    """The command's configuration from its parameters (``kw``: the command function's locals)."""
     inv = Invocation(_flags(**kw), kw.get("config"), kw.get("debug", False),
                      update_baseline=bool(kw.get("update_baseline")), **extra)
-    if extra_needed and inv.options.baseline is None:
+    if inv.options.update_baseline and inv.options.baseline is None:
         raise UsageError("--update-baseline needs a baseline file: --baseline FILE or `baseline` in the project config")
     return inv
 
@@ -363,12 +368,10 @@ def flow(
     kw = dict(locals())
 
     def body():
-        if base is not None and not __import__("re").match(r"^https?://[^/]+", base):
+        if base is not None and not re.match(r"^https?://[^/]+", base):
             raise UsageError(f"--base {base!r}: expected an http(s) origin such as http://127.0.0.1:8000")
-        kw["concurrency"] = concurrency if concurrency is not None else None
         inv = _invocation(kw, interact=False)
-        if concurrency is None and "concurrency" not in inv.project.values:
-            inv.options = __import__("dataclasses").replace(inv.options, concurrency=2)
+        walk_default_concurrency(inv)
         return _execute(inv, flows=inv.flows(files))
     raise typer.Exit(_guard(debug, body))
 
@@ -404,8 +407,7 @@ def discover_cmd(
             raise UsageError(f"--only: expected signup, checkout or all, got {only!r}")
         inv = _invocation(kw, interact=False, journeys=JOURNEYS if only == "all" else (only,),
                           walk_discovered=walk, allow_submit=allow_submit)
-        if concurrency is None and "concurrency" not in inv.project.values:
-            inv.options = __import__("dataclasses").replace(inv.options, concurrency=2)
+        walk_default_concurrency(inv)
         starts = inv.starts(urls)
         bad = [t.value for t in starts if not t.value.startswith(("http:", "https:"))]
         if bad:
@@ -532,10 +534,19 @@ def replay(
     raise typer.Exit(_guard(debug, run))
 
 
+#: the Playwright version the test suite last ran with (the dependency is a compatible range)
+TESTED_PLAYWRIGHT = "1.65.2"
+
+
 @app.command()
 def version() -> None:
-    """Print the version."""
-    typer.echo(f"consent-auditor {__version__}")
+    """Print the version (and the Playwright installed, against the one tested)."""
+    from importlib.metadata import PackageNotFoundError, version as installed
+    try:
+        pw = installed("playwright")
+    except PackageNotFoundError:
+        pw = "not installed"
+    typer.echo(f"consent-auditor {__version__} (Playwright {pw}; tested with {TESTED_PLAYWRIGHT})")
 
 
 def _guard(debug: bool, fn, *args) -> int:

@@ -1,7 +1,8 @@
 """Named thresholds and their overrides.
 
-Every number a check judges by lives here, documented, so a team can tune it in a config file
-(``auditor scan --config consent-auditor.toml``) instead of editing code:
+Every number a check judges by lives here, documented, so a team can tune it in the project config
+(``[tool.consent-auditor.thresholds]`` in pyproject.toml, or ``[thresholds]`` in consent-auditor.toml; read by
+auditor/project.py and validated against the published schema) instead of editing code:
 
 ```toml
 [thresholds]
@@ -11,12 +12,7 @@ tiny_font_px = 9.0
 
 from __future__ import annotations
 
-import dataclasses
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
-
-from auditor.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -57,34 +53,3 @@ class Config:
     lexicon_dirs: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     tracker_files: tuple[str, ...] = ()
-
-
-def load_config(path: str | Path | None) -> Config:
-    """Read a TOML config; unknown keys and wrong types are a ``ConfigError``."""
-    if path is None:
-        return Config()
-    p = Path(path)
-    try:
-        with open(p, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {p}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: invalid TOML: {exc}") from None
-    known = {f.name: f for f in dataclasses.fields(Thresholds)}
-    raw = data.pop("thresholds", {})
-    values = {}
-    for key, value in raw.items():
-        if key not in known:
-            raise ConfigError(f"{p}: unknown threshold {key!r} (known: {', '.join(sorted(known))})")
-        default = getattr(Thresholds(), key)
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise ConfigError(f"{p}: threshold {key!r} must be a number, got {value!r}")
-        values[key] = type(default)(value)
-    lex = data.pop("lexicon", {})
-    dirs = tuple(str((p.parent / d).resolve()) for d in lex.get("dirs", []))
-    langs = tuple(lex.get("languages", []))
-    trackers = tuple(str((p.parent / f).resolve()) for f in data.pop("trackers", {}).get("files", []))
-    if data:
-        raise ConfigError(f"{p}: unknown section(s): {', '.join(sorted(data))}")
-    return Config(Thresholds(**values), dirs, langs, trackers)

@@ -49,8 +49,8 @@ def fingerprints(report: dict) -> dict[str, dict]:
             if f["status"] == "fail"}
 
 
-def scan(root: Path, urls: list[str], out: str, *extra: str):
-    proc = auditor("scan", *urls, "--baseline", "baseline.toml", "--out", out, *extra, cwd=root)
+def scan(root: Path, urls: list[str], out: str, *extra: str, env: dict | None = None):
+    proc = auditor("scan", *urls, "--baseline", "baseline.toml", "--out", out, *extra, cwd=root, env=env)
     report_path = root / out / "report.json"
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.exists() else None
     return proc, report
@@ -93,12 +93,14 @@ def test_the_gate_end_to_end(shop):
     use(root, "checkout.html", SITE / "dark" / "checkout.html")
     use(root, "signup.html", VARIANTS / "signup.one-more.html")
     proc, more = scan(root, urls, "run4", "--sarif", "run4/consent.sarif", "--junit", "run4/junit.xml",
-                      "--markdown", "run4/summary.md")
+                      "--markdown", "run4/summary.md", env={"GITHUB_ACTIONS": "true"})
     assert proc.returncode == 1, proc.stdout + proc.stderr
     new = [f for f in fingerprints(more).values() if f["baseline"] == "new"]
     assert len(new) == 1 and new[0]["check"] == "prechecked-consent" and new[0]["page"].endswith("/signup.html")
     assert set(fingerprints(more)) - {new[0]["fingerprint"]} == set(known)
     check_ci_reports(root / "run4", new[0])
+    annotations = [line for line in proc.stdout.splitlines() if line.startswith("::")]
+    assert len(annotations) == 1 and annotations[0].startswith("::error ") and "prechecked-consent" in annotations[0]
 
     # 5. an entry past its expiry date fails again
     use(root, "signup.html", SITE / "dark" / "signup.html")
