@@ -18,16 +18,17 @@ import asyncio
 import dataclasses
 import fnmatch
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from auditor import TOOL_NAME, __version__
 from auditor.config import Config, Thresholds
 from auditor.errors import ExitCode, UsageError
-from auditor.models import (AuditRun, CheckResult, Discovery, FlowResult, Origin, PageResult, RunSettings)
+from auditor.models import (SEVERITY_RANK, AuditRun, CheckResult, Discovery, FlowResult, Origin, PageResult,
+                            RunSettings)
 
-SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
+#: what discovery looks for
 JOURNEYS = ("signup", "checkout")
 
 
@@ -108,9 +109,17 @@ class Options:
                     raise UsageError(f"overrides ({o.match}): no check {cid!r}")
             if o.fail_on is not None and o.fail_on not in SEVERITY_RANK:
                 raise UsageError(f"overrides ({o.match}): fail-on: expected high, medium or low, got {o.fail_on!r}")
+            if o.match.startswith("re:"):
+                try:
+                    re.compile(o.match[3:])
+                except re.error as exc:
+                    raise UsageError(f"overrides: match {o.match!r}: not a regular expression ({exc})") from None
         for j in self.journeys:
             if j not in JOURNEYS:
                 raise UsageError(f"journeys: expected signup or checkout, got {j!r}")
+        if self.baseline is not None and (not self.update_baseline or Path(self.baseline).exists()):
+            from auditor import baseline
+            baseline.load(Path(self.baseline))  # a bad baseline fails before any browser starts
         return self
 
     def engine(self):
@@ -139,7 +148,7 @@ LIMITS = {"timeout": (0.5, 600.0), "concurrency": (1, 16), "quiet_ms": (0, 10_00
 class Target:
     """A page or flow file to audit and where it was named (a config file's line), for reports that point there."""
 
-    value: str
+    value: str  # an address or a flow file's path (or a Flow already read)
     origin: Origin | None = None
 
 
@@ -230,18 +239,19 @@ class Auditor:
             result = await walk_one(flow, None) if flow is not None and opts.walk_discovered else None
             return found, result
 
-        async def page_one(i: int, t: Target):
+        async def page_one(t: Target):
+            number = next(self._numbers)  # a page's evidence files are numbered across the session's runs
             async with shared.semaphore:
                 if hooks.on_start:
                     hooks.on_start(t.value)
-                result = await audit_page(shared, i, t.value, hooks.inspect)
+                result = await audit_page(shared, number - 1, t.value, hooks.inspect)
             result = dataclasses.replace(result, origin=t.origin)
             if hooks.on_page:
                 hooks.on_page(result)
             return result
 
         jobs = ([walk_one(fl, o) for fl, o in loaded] + [discover_one(t, j) for t, j in jobs_discover]
-                + [page_one(i, t) for i, t in enumerate(page_targets)])
+                + [page_one(t) for t in page_targets])
         finished: dict[int, object] = {}
 
         async def keep(k, job):
@@ -338,11 +348,12 @@ def audit(pages: Sequence[str | Target] = (), *, flows: Sequence[str | Path | Ta
 # --------------------------------------------------------------------------- policy, baseline, exit code
 
 
-def _policy_for(address: str, options: Options):
-    """(ignored check ids, selected ids or None, severity overrides, fail-on) for one page or flow."""
+def _policy_for(address: str, options: Options, flow: str | None = None):
+    """(ignored check ids, selected ids or None, severity overrides, fail-on) for a page, or a flow's step
+    (``flow``: the flow's name; an override matches the step's address or the flow's name)."""
     ignore, select, severity, fail_on = set(), None, dict(options.severity), options.fail_on
     for o in options.overrides:
-        if o.matches(address):
+        if o.matches(address) or (flow is not None and o.matches(flow)):
             ignore |= set(o.ignore)
             if o.select:
                 select = set(o.select) if select is None else select & set(o.select)
@@ -351,8 +362,8 @@ def _policy_for(address: str, options: Options):
     return ignore, select, severity, fail_on
 
 
-def _apply_checks(checks: tuple[CheckResult, ...], address: str, options: Options) -> tuple[CheckResult, ...]:
-    ignore, select, severity, _ = _policy_for(address, options)
+def _apply_checks(checks: tuple[CheckResult, ...], policy) -> tuple[CheckResult, ...]:
+    ignore, select, severity, _ = policy
     out = []
     for c in checks:
         if c.check in ignore or (select is not None and c.check not in select):
@@ -364,29 +375,20 @@ def _apply_checks(checks: tuple[CheckResult, ...], address: str, options: Option
     return tuple(out)
 
 
-def apply_policy_page(p: PageResult, options: Options, address: str | None = None) -> PageResult:
-    if not (options.severity or options.overrides):
-        return p
-    return dataclasses.replace(p, checks=_apply_checks(p.checks, address or p.url, options))
+def apply_policy_page(p: PageResult, options: Options, flow: str | None = None) -> PageResult:
+    """One page with the per-check severities and the overrides that match it, and the fail-on that holds."""
+    policy = _policy_for(p.url, options, flow)
+    checks = _apply_checks(p.checks, policy) if (options.severity or options.overrides) else p.checks
+    return dataclasses.replace(p, checks=checks, fail_on=policy[3])
 
 
 def apply_policy(run: AuditRun, options: Options) -> AuditRun:
-    """Per-check severities and the per-URL overrides (a flow matches by its start address or its name)."""
-    if not (options.severity or options.overrides):
-        return run
+    """Per-check severities and the per-URL overrides (a flow's step matches by its address or the flow's name)."""
     pages = tuple(apply_policy_page(p, options) for p in run.pages)
-    flows = []
-    for fl in run.flows:
-        steps = []
-        for st in fl.steps:
-            if st.page is not None:
-                address = st.page.url
-                if any(o.matches(fl.name) for o in options.overrides):
-                    address = fl.name
-                st = dataclasses.replace(st, page=apply_policy_page(st.page, options, address))
-            steps.append(st)
-        flows.append(dataclasses.replace(fl, steps=tuple(steps)))
-    return dataclasses.replace(run, pages=pages, flows=tuple(flows))
+    flows = tuple(dataclasses.replace(fl, steps=tuple(
+        dataclasses.replace(st, page=apply_policy_page(st.page, options, fl.name)) if st.page is not None else st
+        for st in fl.steps)) for fl in run.flows)
+    return dataclasses.replace(run, pages=pages, flows=flows)
 
 
 def finish(run: AuditRun, options: Options) -> AuditRun:
@@ -398,27 +400,23 @@ def finish(run: AuditRun, options: Options) -> AuditRun:
     return run
 
 
-def fail_on_for(address: str, options: Options) -> str:
-    return _policy_for(address, options)[3]
+def fail_on_lookup(run: AuditRun, options: Options) -> Callable[[str], str]:
+    """The fail-on of a page by its address, as the reports ask for it (the run's own for an unknown address)."""
+    by_url = {p.url: p.fail_on for p in run.pages if p.fail_on}
+    by_url.update({st.page.url: st.page.fail_on for fl in run.flows for st in fl.steps
+                   if st.page is not None and st.page.fail_on and st.page.url not in by_url})
+    return lambda address: by_url.get(address) or options.fail_on
 
 
 def failing(run: AuditRun, options: Options) -> list:
-    """The findings that fail the run: status fail, at or above the fail-on severity of their page, and not
-    accepted by the baseline (new or expired)."""
+    """The findings that fail the run: status fail, at or above the fail-on severity of their page (after the
+    overrides), and not accepted by the baseline (new or expired)."""
     out = []
-
-    def judge(findings, address):
-        floor = SEVERITY_RANK[fail_on_for(address, options)]
-        for f in findings:
-            if f.status == "fail" and SEVERITY_RANK.get(f.severity, 0) >= floor \
-                    and f.baseline in ("", "new", "expired"):
-                out.append(f)
-    for p in run.pages:
-        judge(p.findings, p.url)
-    for fl in run.flows:
-        for st in fl.steps:
-            if st.page is not None:
-                judge(st.page.findings, st.page.url)
+    pages = list(run.pages) + [st.page for fl in run.flows for st in fl.steps if st.page is not None]
+    for p in pages:
+        floor = SEVERITY_RANK[p.fail_on or options.fail_on]
+        out += [f for f in p.findings if f.status == "fail" and SEVERITY_RANK.get(f.severity, 0) >= floor
+                and f.baseline in ("", "new", "expired")]
     return out
 
 

@@ -26,14 +26,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 import tomllib
 from pathlib import Path
 
 from auditor.errors import ConfigError
 from auditor.identity import is_current
+from auditor.registry import ID_RE
 from auditor.models import AuditRun, BaselineEntry, BaselineResult, Finding, PageResult
 
 VERSION = 1
+#: this version's fingerprints (fp2:...) and those of older ones, which never match (reported as stale)
+FINGERPRINT_RE = re.compile(r"^(fp\d+:)?[0-9a-f]{16,64}$")
 NOT_REVIEWED = "not reviewed"
 KEYS = ("fingerprint", "check", "page", "message", "reason", "owner", "expires")
 HEADER = """\
@@ -68,7 +72,8 @@ def load(path: Path) -> tuple[BaselineEntry, ...]:
     raw = data.get("finding", [])
     if not isinstance(raw, list):
         raise ConfigError(f"{path}: finding: expected [[finding]] tables")
-    entries = []
+    entries: list[BaselineEntry] = []
+    seen: dict[str, int] = {}
     for n, item in enumerate(raw, 1):
         where = f"{path}: finding {n}"
         if not isinstance(item, dict):
@@ -79,6 +84,10 @@ def load(path: Path) -> tuple[BaselineEntry, ...]:
         for key in ("fingerprint", "check"):
             if not isinstance(item.get(key), str) or not item[key].strip():
                 raise ConfigError(f"{where}: {key}: expected text, got {item.get(key)!r}")
+        if not FINGERPRINT_RE.match(item["fingerprint"].strip()):
+            raise ConfigError(f"{where}: fingerprint: {item['fingerprint']!r} is not a fingerprint (fp2: and 24 hex digits)")
+        if not ID_RE.match(item["check"]):
+            raise ConfigError(f"{where}: check: {item['check']!r} is not a check id")
         for key in ("page", "message", "reason", "owner"):
             if not isinstance(item.get(key, ""), str):
                 raise ConfigError(f"{where}: {key}: expected text, got {item[key]!r}")
@@ -86,6 +95,10 @@ def load(path: Path) -> tuple[BaselineEntry, ...]:
                                      page=item.get("page", ""), message=item.get("message", ""),
                                      reason=item.get("reason", ""), owner=item.get("owner", ""),
                                      expires=_date(item.get("expires", ""), f"{where}: expires")))
+        first = seen.setdefault(entries[-1].fingerprint, n)
+        if first != n:
+            raise ConfigError(f"{where}: the same fingerprint as finding {first} ({entries[-1].fingerprint}); "
+                              "keep one entry per finding")
     return tuple(entries)
 
 
@@ -121,6 +134,13 @@ def _gated(f: Finding) -> bool:
     return f.status == "fail"
 
 
+def _judged(pages: list[PageResult]) -> set[tuple[str, str]]:
+    """(page key, check) pairs this run judged: the check ran on the page and did not fail with an error. Only
+    there can an accepted finding be called fixed; elsewhere (a check not selected, left out by an override,
+    broken this time) its entry is stale and kept."""
+    return {(p.key, c.check) for p in pages for c in p.checks if c.outcome != "error"}
+
+
 def _audited_pages(run: AuditRun) -> list[PageResult]:
     pages = [p for p in run.pages if p.error is None and p.key]
     pages += [st.page for fl in run.flows for st in fl.steps
@@ -135,14 +155,16 @@ def apply(run: AuditRun, path: Path, update: bool = False, today: dt.date | None
     old = load(path) if (path.exists() or not update) else ()
     pages = _audited_pages(run)
     found = {f.fingerprint: (f, p) for p in pages for f in p.findings if _gated(f) and f.fingerprint}
-    audited_keys = {p.key for p in pages}
+    present = {f.fingerprint for p in pages for f in p.findings}  # a finding now in review is not fixed
+    judged = _judged(pages)
     by_fp = {e.fingerprint: e for e in old}
-    gone = [e for e in old if e.fingerprint not in found]
-    fixed = tuple(e for e in gone if is_current(e.fingerprint) and e.page in audited_keys)
+    gone = [e for e in old if e.fingerprint not in present]
+    fixed = tuple(e for e in gone if is_current(e.fingerprint) and (e.page, e.check) in judged)
     stale = tuple(e for e in gone if e not in fixed)
     entries = by_fp
     if update:
-        kept = {e.fingerprint: e for e in stale}
+        # stale entries stay, and so do entries whose finding is only in review this time
+        kept = {e.fingerprint: e for e in old if e not in fixed and e.fingerprint not in found}
         for fp, (f, p) in found.items():
             e = by_fp.get(fp)
             kept[fp] = BaselineEntry(fingerprint=fp, check=f.check, page=p.key, message=" ".join(f.message.split()),

@@ -18,7 +18,8 @@ from auditor.report.console import SafeConsole
 
 from auditor import __version__
 from auditor.errors import AuditorError, ExitCode, UsageError
-from auditor.targets import HTML_SUFFIXES, normalise_target, parse_viewport  # noqa: F401  (public re-exports)
+from auditor.models import SEVERITY_RANK
+from auditor.targets import normalise_target, parse_viewport
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   rich_markup_mode=None, help="Find consent dark patterns on web pages in a real Chromium.")
@@ -26,17 +27,12 @@ checks_app = typer.Typer(help="List the checks or explain one.", invoke_without_
 app.add_typer(checks_app, name="checks")
 
 err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
-SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
-
-
-#: the accepted ranges of the numeric options: a value outside is a usage error (exit 2), never a run that
-#: waits for ever or starts thousands of browser pages
-LIMITS = {"--timeout": (0.5, 600.0), "--concurrency": (1, 16), "--quiet-ms": (0, 10_000),
-          "--settle-cap-ms": (0, 120_000)}
 
 
 def check_number(option: str, value: float) -> None:
-    low, high = LIMITS[option]
+    """A numeric flag in its range (auditor.api.LIMITS), else a usage error naming the flag."""
+    from auditor.api import LIMITS
+    low, high = LIMITS[option.lstrip("-").replace("-", "_")]
     if not isinstance(value, (int, float)) or not math.isfinite(value):
         raise UsageError(f"{option}: expected a number from {low:g} to {high:g}, got {value!r}")
     if not (low <= value <= high):
@@ -79,8 +75,8 @@ class Invocation:
         if flags.get("viewport") is not None:
             parse_viewport(flags["viewport"])
         self.project = project.load(config, flags)
-        self.options = self.project.options(debug=debug, command=" ".join(["auditor"] + sys.argv[1:]),
-                                            **extra).validate()
+        self.options = self.project.validated_options(debug=debug, command=" ".join(["auditor"] + sys.argv[1:]),
+                                                      **extra)
         out = Path(self.project.get("out"))
         self.out_dir = out
         self.outputs = {
@@ -88,24 +84,37 @@ class Invocation:
             "html": Path(self.project.get("html") or out / "report.html"),
             **{k: Path(self.project.get(k)) for k in ("sarif", "junit", "markdown") if self.project.get(k)},
         }
+        for kind, path in self.outputs.items():  # a report that cannot be written is known before the run
+            if path.is_dir():
+                raise UsageError(f"--{kind} {path}: is a folder, expected a file name")
+            if path.parent.exists() and not path.parent.is_dir():
+                raise UsageError(f"--{kind} {path}: {path.parent} is not a folder")
 
     def pages(self, urls) -> list:
         """The pages named on the command line, else the config's ``urls`` (with the line that names each)."""
         from auditor.api import Target
         if urls:
             return [Target(normalise_target(u)) for u in urls]
-        return [Target(normalise_target(u), self.project.origin_of(u)) for u in self.project.get("urls")]
+        return [Target(self._target(u, origin), origin) for u, origin in self.project.targets("urls")]
 
     def flows(self, files) -> list:
         from auditor.api import Target
         if files:
             return [Target(f) for f in files]
-        return [Target(f) for f in self.project.get("flows")]
+        return [Target(f, origin) for f, origin in self.project.targets("flows")]
 
     def starts(self, urls) -> list:
         from auditor.api import Target
-        named = urls or self.project.get("discover")
-        return [Target(normalise_target(u), None if urls else self.project.origin_of(u)) for u in named]
+        if urls:
+            return [Target(normalise_target(u)) for u in urls]
+        return [Target(self._target(u, origin), origin) for u, origin in self.project.targets("discover")]
+
+    @staticmethod
+    def _target(value: str, origin) -> str:
+        try:
+            return normalise_target(value)
+        except UsageError as exc:
+            raise UsageError(f"{origin.file}:{origin.line}: {exc}" if origin else str(exc)) from None
 
 
 def _page_stream(out_dir: Path, total: int):
@@ -162,8 +171,7 @@ def write_reports(run, outputs: dict, out_dir: Path, options, secrets: set[str])
     specs = discover_checks()
     written = []
 
-    def fail_on(address: str) -> str:  # per-URL overrides of --fail-on
-        return api.fail_on_for(address, options)
+    fail_on = api.fail_on_lookup(run, options)  # per-URL overrides of --fail-on
     for kind, path in outputs.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         if kind == "json":
@@ -193,9 +201,11 @@ def _execute(inv: Invocation, pages=(), flows=(), starts=()) -> ExitCode:
     from auditor import api
     from auditor.report import console as console_report
     if not (pages or flows or starts):
-        raise UsageError("nothing to audit: name pages, flow files or start pages, or list them in the project "
-                         "config (urls, flows, discover)")
-    loaded = [api.load_flow_target(t, inv.options.base)[0] for t in flows]  # every flow file checked first
+        raise UsageError("nothing to audit: name the targets on the command line, or list them in the project "
+                         "config (`urls` for scan, `flows` for flow, `discover` for discover; `auditor run` takes all)")
+    # every flow file is read and checked before a browser starts, once
+    flows = [api.Target(*api.load_flow_target(t, inv.options.base)) for t in flows]
+    loaded = [t.value for t in flows]
     inv.out_dir.mkdir(parents=True, exist_ok=True)
     _preload_reports()
     secrets = api.secrets(loaded, inv.options)
@@ -220,7 +230,7 @@ def _execute(inv: Invocation, pages=(), flows=(), starts=()) -> ExitCode:
     out_console.print("reports: " + "  ".join(str(p) for p in holder.get("written", [])), markup=False, style="dim")
     if os.environ.get("GITHUB_ACTIONS") == "true":
         from auditor.report import annotations
-        annotations.emit(run, sys.stdout, root=Path.cwd(), fail_on=lambda a: api.fail_on_for(a, inv.options))
+        annotations.emit(run, sys.stdout, root=Path.cwd(), fail_on=api.fail_on_lookup(run, inv.options))
     if interrupted:
         raise KeyboardInterrupt
     return api.exit_code(run, inv.options)
@@ -444,7 +454,7 @@ def config_cmd(
     def body():
         from auditor import project
         p = project.load(config)
-        p.options().validate()
+        p.validated_options()
         if as_json:
             typer.echo(json.dumps({"file": str(p.file) if p.file else None,
                                    "settings": {k: {"value": v, "source": p.sources.get(k, "default")}

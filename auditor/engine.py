@@ -20,7 +20,6 @@ from typing import AsyncIterator, Awaitable, Callable
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from auditor import TOOL_NAME, __version__
 from auditor.browser.launch import desktop_user_agent, launch
 from auditor.banners import best, find_banners, understood
 from auditor.browser.interact import click, read_state, refuse
@@ -32,7 +31,7 @@ from auditor.evidence.screenshots import crop_with_outline, open_own_screenshot,
 from auditor.language import detect as detect_language
 from auditor.identity import page_key, stamp
 from auditor.lexicon import load as load_lexicon
-from auditor.models import (AuditRun, BannerReport, BrowserInfo, CheckResult, ChoiceFacts, Finding, Note, PageError,
+from auditor.models import (BannerReport, BrowserInfo, CheckResult, ChoiceFacts, Finding, Note, PageError,
                             PageResult, PageSnapshot, RunSettings)
 from auditor.sites import needs_public_suffix, site_of
 from auditor.registry import CheckContext, CheckSpec, discover, judge
@@ -220,6 +219,7 @@ async def audit_live(shared: Session, page, name: str) -> PageResult:
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-")[:80] or "live"
     if shared.options.out_dir is not None and shared.options.evidence:
         (shared.options.out_dir / "screenshots").mkdir(parents=True, exist_ok=True)
+    network = None
     try:
         await Worlds.attach(page, immediately=True)
         network = NetworkTracker(page)
@@ -230,6 +230,9 @@ async def audit_live(shared: Session, page, name: str) -> PageResult:
     except (CollectionFailed, Unresponsive, asyncio.TimeoutError) as exc:
         return _failed(result, PageError("unresponsive" if not isinstance(exc, CollectionFailed)
                                          else "collection-failed", str(exc) or "the page did not answer in time"))
+    finally:
+        if network is not None:
+            network.detach()
 
 
 async def close_quietly(context, seconds: float = 10.0) -> None:

@@ -32,12 +32,16 @@ VERSION = "fp2"
 PREFIX = VERSION + ":"
 SEP = "\x1f"
 
-#: path segments that name a session or a random token rather than a page: UUIDs, long hex runs, and long
-#: mixed letter-and-digit runs (``/s/3fa85f64-5717-4562-b3fc-2c963f66afa6/checkout``, ``;jsessionid=...``)
-_TOKEN = re.compile(r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}"
-                    r"|(?=[A-Za-z0-9_\-]*\d)(?=[A-Za-z0-9_\-]*[A-Za-z])[A-Za-z0-9_\-]{24,})$", re.I)
+#: path segments that name a session, a random token or a record rather than a page: UUIDs, long hex runs, long
+#: letter-and-digit runs with no word separator (base64-like tokens), and numbers of five digits or more (order
+#: and basket ids). Words joined by hyphens (``summer-sale-2024-collection``) and short numbers (``/step/2``,
+#: ``/2024/``) name pages and are kept.
+_TOKEN = re.compile(r"^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}|\d{5,}"
+                    r"|(?=[A-Za-z0-9_]*\d)(?=[A-Za-z0-9_]*[A-Za-z])[A-Za-z0-9_]{24,})$", re.I)
+#: files that mark a project's root: a local page is keyed by its path from there, wherever the run starts
+_ROOT_MARKERS = (".git", "pyproject.toml", "consent-auditor.toml")
 _SESSION_PARAM = re.compile(r";[^/]*$")  # ;jsessionid=..., ;sid=... (matrix parameters)
-_LOOPBACK = re.compile(r"^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?)$")
+_LOOPBACK = re.compile(r"^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -50,18 +54,18 @@ def norm_text(text: str, limit: int = 160) -> str:
 
 def page_key(url: str) -> str:
     """A page's address without what changes between visits of the same page: the query string, the fragment,
-    session ids in the path, the letter case of the host, a trailing slash, a default port, and the port of a
-    local server (which takes any free port). A local file is named relative to the working directory."""
+    session ids, tokens and record numbers in the path, the letter case of the host, a trailing slash, a default
+    port, and the port of a local server (which takes any free port). A local file is named by its path from its
+    project's root."""
     p = urlsplit(url or "")
     scheme = p.scheme.lower()
     if scheme == "file":
-        path = Path(url2pathname(p.path))
-        try:
-            rel = path.resolve().relative_to(Path.cwd().resolve())
-            return "file:" + rel.as_posix()
-        except (ValueError, OSError):
-            return "file:" + path.name
+        return "file:" + _local_key(Path(url2pathname(p.path)))
+    if scheme in ("data", "blob", "about", "javascript"):
+        return f"{scheme}:" + hashlib.sha256((url or "").encode("utf-8")).hexdigest()[:16]
     host = (p.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address keeps its brackets
     try:
         port = p.port
     except ValueError:
@@ -75,6 +79,20 @@ def page_key(url: str) -> str:
         segments.append("*" if _TOKEN.match(seg) else seg)
     path = "/".join(segments).rstrip("/") or "/"
     return f"{scheme}://{netloc}{path}"
+
+
+def _local_key(path: Path) -> str:
+    """A local file's path from its project's root (the nearest folder up with .git, pyproject.toml or
+    consent-auditor.toml), so that the key is the same whichever folder the run starts in; with no project
+    around it, its folder's name and its own."""
+    try:
+        path = path.resolve()
+    except OSError:
+        pass
+    for folder in path.parents:
+        if any((folder / m).exists() for m in _ROOT_MARKERS):
+            return path.relative_to(folder).as_posix()
+    return "/".join(path.parts[-2:])
 
 
 def step_key(flow_name: str, step_label: str, occurrence: int = 1) -> str:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SEVERITIES = ("high", "medium", "low")
+SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}  # a finding fails a run when at or above its --fail-on
 CONFIDENCES = ("high", "medium", "low")
 
 RGBA = tuple[float, float, float, float]
@@ -438,6 +439,7 @@ class PageResult:
     notes: tuple[Note, ...] = ()
     origin: Origin | None = None  # where the target was named (config or targets file line); None: the command line
     key: str = ""  # the page key its fingerprints are anchored on (auditor/identity.py): address or flow step
+    fail_on: str = ""  # the --fail-on that holds for this page after the per-URL overrides ("" : the run's)
 
     @property
     def findings(self) -> tuple[Finding, ...]:

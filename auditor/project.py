@@ -10,8 +10,8 @@ which ``auditor config`` prints.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
+import re
 import json
 import os
 import tomllib
@@ -56,18 +56,37 @@ class Project:
     values: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     text: str = ""  # the file's text, to find the line that names a target
+    raw: dict[str, Any] = field(default_factory=dict)  # the file's values as written (paths not yet resolved)
 
     def get(self, key: str) -> Any:
         return self.values.get(key, DEFAULTS[key])
 
-    def origin_of(self, target: str) -> Origin | None:
-        """The config line that names ``target`` (for reports that point at it)."""
-        if self.file is None or self.sources.get("urls", "").startswith(("flag", "env")):
-            return None
+    def targets(self, key: str) -> list[tuple[str, Origin | None]]:
+        """The ``urls``, ``flows`` or ``discover`` list, each with the config line that names it (for reports that
+        point at it; None when the environment or a flag gave the list)."""
+        values = self.get(key)
+        if self.file is None or self.sources.get(key) != self.where:
+            return [(v, None) for v in values]
+        return [(v, self._line_of(raw)) for v, raw in zip(values, self.raw.get(key, values))]
+
+    def _line_of(self, written: str) -> Origin:
         for n, line in enumerate(self.text.splitlines(), 1):
-            if f'"{target}"' in line or f"'{target}'" in line:
+            if f'"{written}"' in line or f"'{written}'" in line:
                 return Origin(str(self.file), n)
         return Origin(str(self.file), 1)
+
+    def validated_options(self, **extra):
+        """:meth:`options`, validated; a bad value names where it was set (the file, a variable or a flag)."""
+        from auditor.errors import UsageError
+        try:
+            return self.options(**extra).validate()
+        except UsageError as exc:
+            m = re.match(r"^-*([a-z_-]+)", str(exc))
+            key = m.group(1).replace("_", "-") if m else ""
+            source = self.sources.get(key)
+            if source and not source.startswith("flag") and source not in str(exc):
+                raise UsageError(f"{source}: {exc}") from None
+            raise
 
     def options(self, **extra):
         """The API's :class:`~auditor.api.Options` for this configuration (``extra``: fields only the command
@@ -207,7 +226,8 @@ def _resolve_paths(values: dict, base: Path) -> dict:
 
 
 def _local(target: str) -> bool:
-    return "://" not in target and (target.startswith((".", "/")) or target.lower().endswith((".html", ".htm")))
+    from auditor.targets import HTML_SUFFIXES
+    return "://" not in target and (target.startswith((".", "/")) or target.lower().endswith(HTML_SUFFIXES))
 
 
 def _from_env(env: Mapping[str, str]) -> tuple[dict, dict]:
@@ -217,6 +237,8 @@ def _from_env(env: Mapping[str, str]) -> tuple[dict, dict]:
         if not name.startswith(ENV_PREFIX) or name == ENV_CONFIG:
             continue
         key = name[len(ENV_PREFIX):].lower().replace("_", "-")
+        if key in DEFAULTS and key not in ENV_KEYS:
+            raise ConfigError(f"environment variable {name}: `{key}` is a table, set it in the config file")
         if key not in ENV_KEYS:
             close = difflib.get_close_matches(key, ENV_KEYS, n=1)
             hint = f" (did you mean {ENV_PREFIX + close[0].upper().replace('-', '_')}?)" if close else ""
@@ -244,7 +266,7 @@ def _from_env(env: Mapping[str, str]) -> tuple[dict, dict]:
         try:
             validate(values, "environment")
         except ConfigError as exc:
-            key = str(exc).split(": ")[1] if ": " in str(exc) else ""
+            key = str(exc).split(": ")[1].split(".")[0] if ": " in str(exc) else ""
             var = ENV_PREFIX + key.upper().replace("-", "_") if key in values else "CONSENT_AUDITOR_*"
             raise ConfigError(f"environment variable {var}: {str(exc).split(': ', 2)[-1]}") from None
     return _resolve_paths(values, Path.cwd()), sources
@@ -264,7 +286,7 @@ def load(config: str | Path | None = None, flags: Mapping[str, Any] | None = Non
         validate(table, where if not prefix else str(path), prefix)
         values = _resolve_paths(table, path.parent.resolve())
         project = Project(file=path, where=where, text=text, values=dict(values),
-                          sources={k: where for k in values})
+                          sources={k: where for k in values}, raw=dict(table))
     env_values, env_sources = _from_env(env)
     project.values.update(env_values)
     project.sources.update(env_sources)

@@ -24,6 +24,13 @@ Why it touches Playwright internals (none of this is public API):
   API connection (its ``_dispatcher_fiber`` is set); objects of async API programs keep the shared attribute,
   so their wrappers and identities do not change.
 
+The change to the async mapping is made once, when a sync page is first adopted, and stays for the process.
+
+Limits: Chromium only (the auditor reads pages through CDP sessions); called from the thread that drives the
+sync API (as any sync call); the page is audited as it is at the call, nothing clicked, and the cookies and
+requests it reports are those seen from the call on (``Auditor.inspect``). A page of a persistent context
+without a Browser object gets a stand-in that knows the browser's version, all a live audit asks of it.
+
 Checked with Playwright 1.65.2 (greenlet-based sync API) and pytest-playwright 0.10.0. When the internals are
 missing or changed, :class:`AdoptError` says so; nothing is patched then.
 """
@@ -31,6 +38,8 @@ missing or changed, :class:`AdoptError` says so; nothing is patched then.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import importlib
 import threading
 from typing import Any, Awaitable, TypeVar
 
@@ -51,7 +60,7 @@ class AdoptError(RuntimeError):
 def _internals():
     """(async mapping, API_ATTR) or AdoptError naming what is missing."""
     try:
-        import playwright.async_api  # noqa: F401  -- registers the async API classes with the async mapping
+        importlib.import_module("playwright.async_api")  # registers the async API classes with the mapping
         from playwright._impl import _async_base
         from playwright._impl._impl_to_api_mapping import API_ATTR, ImplToApiMapping
     except ImportError as exc:
@@ -65,9 +74,10 @@ def _internals():
 
 
 def _separate_async_cache(mapping, api_attr: str) -> None:
-    """Patch (once, on this mapping instance only) ``from_maybe_impl`` so that an object whose cached wrapper
-    is a sync one gets its own async wrapper, cached under :data:`ASYNC_API_ATTR`. Everything else (dicts,
-    lists, unknown objects, objects wrapped by the async API first) behaves as before."""
+    """Patch (once, on this mapping instance only) ``from_maybe_impl`` so that every object of a sync API
+    connection (and any other whose cached wrapper is not of the async class) gets its own async wrapper,
+    cached under :data:`ASYNC_API_ATTR`; ``API_ATTR`` is left to the sync API. Everything else (dicts, lists,
+    unknown objects, the objects of async API programs) goes through the original method, as before."""
     with _lock:
         if getattr(mapping, "_consent_auditor_patched", False):
             return
@@ -96,6 +106,9 @@ def _separate_async_cache(mapping, api_attr: str) -> None:
 
 def _check_sync(obj: Any, what: str = "page") -> Any:
     impl = getattr(obj, "_impl_obj", None)
+    if impl is not None and type(obj).__module__.startswith("playwright.async_api"):
+        raise AdoptError("this is a page of Playwright's async API: audit it with "
+                         "`await auditor.api.Auditor(...).inspect(page)` (inside `async with`)")
     if impl is None or not callable(getattr(obj, "_sync", None)):
         raise AdoptError(f"expected a Playwright sync API {what} (pytest-playwright's `page`), got "
                          f"{type(obj).__module__}.{type(obj).__name__}")
@@ -188,7 +201,15 @@ def inspect_sync(page: Any, options: Any = None, name: str | None = None) -> Any
     from auditor.models import AuditRun
 
     options = options or api.Options()
+    browser = page.context.browser
+    kind = browser.browser_type.name if browser is not None else "chromium"
+    if kind != "chromium":
+        raise AdoptError(f"the auditor reads pages through Chromium's DevTools protocol; this page is in {kind} "
+                         f"(pytest-playwright: --browser chromium, or skip the audit for other browsers)")
     twin = async_twin(page)
+    size = page.viewport_size  # the report records the window the page has (pytest-playwright: 1280x720)
+    if size:
+        options = dataclasses.replace(options, viewport=(int(size["width"]), int(size["height"])))
 
     async def audit():
         async with api.Auditor(options, browser=await browser_of(twin)) as auditor:

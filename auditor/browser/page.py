@@ -109,9 +109,18 @@ class NetworkTracker:
         self.started = self.last_activity = time.monotonic()
         self.stale_s = stale_s
         self.log: list[tuple[float, RequestFact]] = []  # every request, with its monotonic send time
+        self.page = page
         page.on("request", self._start)
         page.on("requestfinished", self._end)
         page.on("requestfailed", self._end)
+
+    def detach(self) -> None:
+        """Stop listening (a page someone else drives is audited many times: no listener may pile up)."""
+        for event, fn in (("request", self._start), ("requestfinished", self._end), ("requestfailed", self._end)):
+            try:
+                self.page.remove_listener(event, fn)
+            except Exception:
+                pass
 
     def _start(self, request):
         now = time.monotonic()

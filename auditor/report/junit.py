@@ -215,7 +215,7 @@ def _flow_suite(fl: FlowResult, fail_on, out_dir: Path | None) -> ET.Element:
 def junit_tree(run: AuditRun, specs: Iterable[CheckSpec] = (), *, out_dir: str | Path | None = None,
                fail_on: str | Callable[[str], str] | None = None) -> ET.Element:
     """The ``<testsuites>`` element (see the module doc). ``fail_on``: a severity, or a function of the page
-    address giving one (``auditor.api.fail_on_for``); default: the run's ``--fail-on``."""
+    address giving one (``auditor.api.fail_on_lookup``); default: the run's ``--fail-on``."""
     floor = fail_floor(fail_on, run)
     base = Path(out_dir) if out_dir is not None else None
     root = ET.Element("testsuites", name=TOOL_NAME)

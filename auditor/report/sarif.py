@@ -77,7 +77,7 @@ from urllib.parse import quote, unquote, urlsplit
 from urllib.request import url2pathname
 
 from auditor.identity import page_key
-from auditor.models import AuditRun, BaselineEntry, Finding, FlowResult, FlowStep, PageResult
+from auditor.models import SEVERITY_RANK, AuditRun, BaselineEntry, Finding, FlowResult, FlowStep, PageResult
 from auditor.registry import CheckSpec
 from auditor.report.console import clean
 
@@ -91,7 +91,6 @@ FINGERPRINT_KEY = "consentAuditor/v2"
 CATEGORY = "consent-auditor/"
 SRCROOT, PAGES, OUTDIR = "%SRCROOT%", "PAGES", "OUTDIR"
 LEVELS = {"high": "error", "medium": "warning", "low": "note"}
-SEVERITY_RANK = {"low": 1, "medium": 2, "high": 3}
 #: baseline statuses that fail the run (a finding of a run without a baseline has status "")
 FAILING = ("", "new", "expired")
 BASELINE_STATE = {"new": "new", "known": "unchanged", "not-reviewed": "unchanged", "expired": "new"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tomllib
 
@@ -99,8 +100,12 @@ def test_review_findings_are_never_baselined(tmp_path):
 
 @pytest.mark.parametrize("text,needle", [
     ('version = 1\n[[finding]]\nfingerprint = "fp2:x"\ncheck = "c"\nwhy = "typo"\n', "finding 1: unknown key 'why'"),
+    ('version = 1\n[[finding]]\nfingerprint = "fp2:x"\ncheck = "c"\n', "finding 1: fingerprint: 'fp2:x' is not a fingerprint"),
+    (f'version = 1\n[[finding]]\nfingerprint = "{FP[0]}"\ncheck = "No Such"\n', "finding 1: check: 'No Such' is not a check id"),
+    (f'version = 1\n[[finding]]\nfingerprint = "{FP[0]}"\ncheck = "c"\n[[finding]]\nfingerprint = "{FP[0]}"\ncheck = "c"\n',
+     "finding 2: the same fingerprint as finding 1"),
     ('version = 1\n[[finding]]\ncheck = "c"\n', "finding 1: fingerprint: expected text"),
-    ('version = 1\n[[finding]]\nfingerprint = "fp2:x"\ncheck = "c"\nexpires = "next week"\n', "finding 1: expires: expected a date"),
+    (f'version = 1\n[[finding]]\nfingerprint = "{FP[0]}"\ncheck = "c"\nexpires = "next week"\n', "finding 1: expires: expected a date"),
     ('version = 2\n', "version: expected 1"),
     ('findings = []\n', "unknown key 'findings'"),
     ('[[finding]\n', "invalid TOML"),
@@ -116,3 +121,26 @@ def test_bad_baseline_is_a_config_error_naming_file_and_key(tmp_path, text, need
 def test_missing_baseline_without_update_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="baseline file not found"):
         baseline.apply(make_run(("https://a/", [])), tmp_path / "nope.toml")
+
+
+def test_an_entry_of_a_check_that_did_not_run_or_broke_is_stale_and_kept(tmp_path):
+    path = tmp_path / "b.toml"
+    baseline.write(path, [
+        BaselineEntry(FP[0], "asymmetric-choice", "https://a/", "m", "check not selected this run"),
+        BaselineEntry(FP[1], "missing-opt-out", "https://a/", "m", "check errored this run"),
+        BaselineEntry(FP[2], "prechecked-consent", "https://a/", "m", "really gone"),
+    ])
+    run = make_run(("https://a/", [finding(FP[3])]))
+    broken = CheckResult("missing-opt-out", "error", error="boom")
+    run = dataclasses.replace(run, pages=(dataclasses.replace(run.pages[0], checks=run.pages[0].checks + (broken,)),))
+    out = baseline.apply(run, path, update=True, today=TODAY)
+    assert [e.fingerprint for e in out.baseline.fixed] == [FP[2]]
+    assert {e.fingerprint for e in baseline.load(path)} == {FP[0], FP[1], FP[3]}
+
+
+def test_a_finding_now_in_review_is_neither_fixed_nor_dropped(tmp_path):
+    path = tmp_path / "b.toml"
+    baseline.write(path, [BaselineEntry(FP[0], "prechecked-consent", "https://a/", "m", "legal", "ana")])
+    out = baseline.apply(make_run(("https://a/", [finding(FP[0], status="review")])), path, update=True, today=TODAY)
+    assert out.baseline.fixed == ()
+    assert [(e.fingerprint, e.reason) for e in baseline.load(path)] == [(FP[0], "legal")]

@@ -22,6 +22,9 @@ from auditor.models import Finding
      "https://shop.example/s/9c1d2e33-0000-4562-b3fc-2c963f66afa7/checkout"),
     ("https://shop.example/cart;jsessionid=A1B2C3D4E5F6", "https://shop.example/cart;jsessionid=FFEEDDCCBBAA"),
     ("https://shop.example/order/0f3c9a7b2d1e4f5a6b7c/pay", "https://shop.example/order/aa3c9a7b2d1e4f5a6b7c/pay"),
+    ("https://shop.example/order/123456/checkout", "https://shop.example/order/654321/checkout"),
+    ("https://shop.example/t/dGhpcyBpcyBhIHRva2VuMTIzNDU/pay", "https://shop.example/t/b3RoZXIgdG9rZW4gOTg3NjU0MzI/pay"),
+    ("http://[::1]:8000/a", "http://[::1]:9000/a"),
 ])
 def test_page_key_ignores_what_changes_between_visits(a, b):
     assert page_key(a) == page_key(b)
@@ -33,6 +36,9 @@ def test_page_key_ignores_what_changes_between_visits(a, b):
     ("https://shop.example/signup", "https://other.example/signup"),
     ("https://shop.example:8443/signup", "https://shop.example/signup"),  # a public port is part of the site
     ("http://shop.example/signup", "https://shop.example/signup"),
+    ("https://shop.example/p/summer-sale-2024-collection-a", "https://shop.example/p/winter-sale-2024-collection-b"),
+    ("https://shop.example/checkout/step/2", "https://shop.example/checkout/step/3"),
+    ("data:text/html,<p>a</p>", "data:text/html,<p>b</p>"),
 ])
 def test_page_key_keeps_what_names_another_page(a, b):
     assert page_key(a) != page_key(b)
@@ -91,3 +97,17 @@ def test_text_finding_anchored_on_text_not_selector():
     snap = page(texts=[text("By signing up you agree to share your data", font_size=7.0)])
     f = Finding("hidden-agreement-text", "high", "high", "m", element=snap.texts[0].ref)
     assert anchor(f, snap) == "text:by signing up you agree to share your data"
+
+
+def test_local_file_key_is_its_path_from_the_project_root_wherever_the_run_starts(tmp_path, monkeypatch):
+    (tmp_path / "proj" / ".git").mkdir(parents=True)
+    page = tmp_path / "proj" / "site" / "a" / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text("<p>x</p>", encoding="utf-8")
+    other = tmp_path / "proj" / "site" / "b" / "index.html"
+    keys = set()
+    for cwd in (tmp_path, tmp_path / "proj", page.parent):
+        monkeypatch.chdir(cwd)
+        keys.add(page_key(page.as_uri()))
+    assert keys == {"file:site/a/index.html"}
+    assert page_key(other.as_uri()) != page_key(page.as_uri())

@@ -33,7 +33,7 @@ def test_pyproject_table_is_found_from_a_subfolder(tmp_path):
     assert p.get("fail-on") == "medium" and p.get("urls") == ["https://shop.example/"]
     assert p.get("baseline") == str(tmp_path / "ci" / "baseline.toml")  # relative to the file
     assert p.sources["fail-on"].endswith("[tool.consent-auditor]")
-    assert p.origin_of("https://shop.example/").line == 5
+    assert p.targets("urls")[0][1].line == 5
 
 
 def test_consent_auditor_toml_wins_over_pyproject_in_the_same_folder_and_search_stops_at_repo_root(tmp_path):
@@ -167,4 +167,52 @@ def test_example_config_in_the_readme_validates(tmp_path):
     start = text.index("```toml\n[tool.consent-auditor]")
     block = text[start + len("```toml\n"):text.index("```", start + 7)]
     cfg = write(tmp_path / "pyproject.toml", block)
+    write(tmp_path / "consent-baseline.toml", "version = 1\n")  # the baseline it names is read when validated
     project.load(cfg, env={}).options().validate()
+
+
+@pytest.mark.parametrize("text,needle", [
+    ('select = ["nonsense"]\n', "consent-auditor.toml: select: no check 'nonsense'"),
+    ('viewport = "10x10"\n', "consent-auditor.toml: --viewport: 10x10 is out of range"),
+    ('timeout = nan\n', "consent-auditor.toml: timeout: expected a number"),
+    ('[[overrides]]\nmatch = "re:("\n', "overrides: match 're:(': not a regular expression"),
+    ('baseline = "nowhere.toml"\n', "nowhere.toml: baseline file not found"),
+])
+def test_bad_values_name_where_they_were_set(tmp_path, text, needle):
+    from auditor.errors import AuditorError
+    cfg = write(tmp_path / "consent-auditor.toml", text)
+    with pytest.raises(AuditorError) as info:
+        project.load(cfg, env={}).validated_options()
+    assert needle in str(info.value), str(info.value)
+
+
+def test_env_error_names_the_variable_of_a_nested_value_and_tables_are_file_only(tmp_path):
+    with pytest.raises(ConfigError, match="CONSENT_AUDITOR_SELECT: "):
+        project.load(cwd=tmp_path, env={"CONSENT_AUDITOR_SELECT": "Bad Id"})
+    with pytest.raises(ConfigError, match="CONSENT_AUDITOR_SEVERITY: `severity` is a table, set it in the config file"):
+        project.load(cwd=tmp_path, env={"CONSENT_AUDITOR_SEVERITY": "x"})
+
+
+def test_targets_keep_the_line_that_names_them_and_local_pages_resolve_against_the_file(tmp_path):
+    cfg = write(tmp_path / "sub" / "consent-auditor.toml",
+                'urls = [\n  "https://a.example/",\n  "pages/x.xhtml",\n]\nflows = ["flows/f.yaml"]\n')
+    p = project.load(cfg, env={})
+    (url, o1), (page, o2) = p.targets("urls")
+    assert (o1.line, o2.line) == (2, 3) and page == str(tmp_path / "sub" / "pages" / "x.xhtml")
+    assert p.targets("flows")[0] == (str(tmp_path / "sub" / "flows" / "f.yaml"), p.targets("flows")[0][1])
+    assert p.targets("flows")[0][1].line == 5
+    env = project.load(cfg, env={"CONSENT_AUDITOR_URLS": "https://b.example/"})
+    assert env.targets("urls") == [("https://b.example/", None)]
+
+
+def test_cli_refuses_a_report_path_that_is_a_folder_before_any_browser(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "out.sarif").mkdir()
+    p = cli("scan", "https://example.com/", "--sarif", "out.sarif", cwd=tmp_path)
+    assert p.returncode == 2 and "--sarif out.sarif: is a folder" in p.stderr
+
+
+def test_cli_scan_with_nothing_to_audit_says_where_targets_go(tmp_path):
+    (tmp_path / ".git").mkdir()
+    p = cli("scan", cwd=tmp_path)
+    assert p.returncode == 2 and "`urls` for scan" in p.stderr

@@ -30,8 +30,8 @@ from auditor.flows.identity import make_identity
 from auditor.flows.runner import StepFailed, guard_redirects, one_line, open_context
 from auditor.flows.spec import Flow, FlowError, load_flow
 from auditor.models import Discovery
+from auditor.api import JOURNEYS  # what discovery looks for, named once
 
-JOURNEYS = ("signup", "checkout")
 __all__ = ("JOURNEYS", "discover_journey", "flow_yaml")
 
 
