@@ -296,6 +296,17 @@ class Auditor:
         result = await audit_live(self.session, page, name or f"live-{next(self._numbers):03d}")
         return apply_policy_page(result, self.options)
 
+    async def inspect_run(self, page, name: str | None = None) -> AuditRun:
+        """:meth:`inspect` as a run of that one page, the policy and the baseline applied: what the reports,
+        :func:`failing` and :func:`exit_code` take (the pytest plugin's audit)."""
+        from auditor.engine import browser_info, utc_now
+        result = await self.inspect(page, name)
+        shared = self.session
+        run = AuditRun(tool=TOOL_NAME, version=__version__, browser=browser_info(shared, [result]),
+                       settings=shared.options.settings, started_at=result.started_at, finished_at=utc_now(),
+                       pages=(result,))
+        return finish(run, self.options)
+
 
 def load_flow_target(t: Target, base: str | None):
     """A flow file read and checked (``UsageError`` naming the file and line for a bad one), with its origin."""

@@ -195,10 +195,7 @@ def inspect_sync(page: Any, options: Any = None, name: str | None = None) -> Any
     policy and the baseline of ``options`` applied (``api.finish``), ready for ``api.failing`` and the
     reports. Each call prepares its own short-lived ``Auditor`` session: the checks and the lexicon it loads
     are cached by the process, so only the first call of a process pays for them."""
-    from auditor import TOOL_NAME, __version__, api
-    from auditor.browser.page import utc_now
-    from auditor.engine import browser_info
-    from auditor.models import AuditRun
+    from auditor import api
 
     options = options or api.Options()
     browser = page.context.browser
@@ -213,10 +210,6 @@ def inspect_sync(page: Any, options: Any = None, name: str | None = None) -> Any
 
     async def audit():
         async with api.Auditor(options, browser=await browser_of(twin)) as auditor:
-            result = await auditor.inspect(twin, name)
-            session = auditor.session
-            return AuditRun(tool=TOOL_NAME, version=__version__, browser=browser_info(session, [result]),
-                            settings=session.options.settings, started_at=result.started_at,
-                            finished_at=utc_now(), pages=(result,))
+            return await auditor.inspect_run(twin, name)
 
-    return api.finish(run_on_loop(page, audit()), options)
+    return run_on_loop(page, audit())
