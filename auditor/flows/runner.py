@@ -480,7 +480,7 @@ def _stamp_steps(flow: Flow, steps: list) -> list:
             key = step_key(flow.name, label, count[label])
             s = dataclasses.replace(s, page=dataclasses.replace(
                 s.page, checks=stamp(s.page.checks, key, judged_on(s.page.snapshot)), key=key))
-        out.append(dataclasses.replace(s, line=spec.line if spec is not None else 0))
+        out.append(dataclasses.replace(s, line=spec.line if spec is not None else flow.start_line))
     return out
 
 

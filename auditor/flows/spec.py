@@ -76,6 +76,7 @@ class Flow:
     allow_submit: bool = False
     seed: int = 1
     steps: tuple[Step, ...] = field(default_factory=tuple)
+    start_line: int = 0  # the line of ``start`` in the file (what reports point at for the start page)
 
 
 def load_flow(path: str | Path, base: str | None = None) -> Flow:
@@ -128,7 +129,7 @@ def load_flow(path: str | Path, base: str | None = None) -> Flow:
     steps = tuple(_step(p, i + 1, raw, _line_of(steps_node, i), base) for i, raw in enumerate(data["steps"]))
     return Flow(name=data["name"], start=start, path=p, viewport=viewport, locale=data.get("locale"),
                 scope=scope_hosts, allow_submit=bool(data.get("allow_submit", False)),
-                seed=int(identity.get("seed", 1)), steps=steps)
+                seed=int(identity.get("seed", 1)), steps=steps, start_line=lines.get("start") or 0)
 
 
 def _step(path: str, index: int, raw: Any, line: int | None, base: str | None) -> Step:
