@@ -136,8 +136,5 @@ def baseline_dict(b) -> dict[str, Any] | None:
 
 
 def write(run: AuditRun, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(report_dict(run), indent=2, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    from auditor.report.files import write_atomic
+    return write_atomic(path, json.dumps(report_dict(run), indent=2, ensure_ascii=False))

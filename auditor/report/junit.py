@@ -237,9 +237,5 @@ def render(run: AuditRun, specs: tuple[CheckSpec, ...] = (), **kw) -> str:
 
 
 def write(run: AuditRun, path: str | Path, specs: tuple[CheckSpec, ...] = (), **kw) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(render(run, specs, **kw), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    from auditor.report.files import write_atomic
+    return write_atomic(path, render(run, specs, **kw))
