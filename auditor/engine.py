@@ -210,10 +210,17 @@ async def open_page(context):
     return page
 
 
+#: a live page is audited no sooner than this after its document started loading: consent banners are commonly
+#: shown by a timer a moment after the load, which the settle rule cannot see on a page the auditor did not open
+#: (its timer counter is installed before a page's own scripts, on pages the auditor loads itself)
+LIVE_MIN_AGE_MS = 1500
+
+
 async def audit_live(shared: Session, page, name: str) -> PageResult:
     """Audit a page someone else drives (a test's Playwright page) as it is now: the isolated world is attached
     late, nothing is clicked, reloaded or typed, and the cookies and requests are those seen from this call on.
-    ``name`` names its screenshot. A page that cannot be read is an error result, as for a scan."""
+    A page younger than ``LIVE_MIN_AGE_MS`` is given the rest of that time first. ``name`` names its
+    screenshot. A page that cannot be read is an error result, as for a scan."""
     url = page.url
     result = PageResult(url=url, started_at=utc_now())
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-")[:80] or "live"
@@ -221,8 +228,12 @@ async def audit_live(shared: Session, page, name: str) -> PageResult:
         (shared.options.out_dir / "screenshots").mkdir(parents=True, exist_ok=True)
     network = None
     try:
-        await Worlds.attach(page, immediately=True)
+        worlds = await Worlds.attach(page, immediately=True)
         network = NetworkTracker(page)
+        frames = await worlds.frames()
+        age = await worlds.call(frames[0], "() => performance.now()") if frames else None
+        if isinstance(age, (int, float)) and age < LIVE_MIN_AGE_MS:
+            await asyncio.sleep((LIVE_MIN_AGE_MS - age) / 1000)
         return await asyncio.wait_for(
             audit_loaded(shared, page, network, url, result,
                          slug if shared.options.out_dir is not None and shared.options.evidence else None),

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 from devserver import serve
+from specs import sarif_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-SARIF_SCHEMA = ROOT.parent / "shared" / "specs" / "sarif-schema-2.1.0.json"
 
 
 def shell(script: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
@@ -65,7 +65,7 @@ def test_github_actions_example(tmp_path):
     upload = next(s for s in job["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif"))
     sarif = json.loads((tmp_path / upload["with"]["sarif_file"]).read_text(encoding="utf-8"))
     import jsonschema
-    jsonschema.validate(sarif, json.loads(SARIF_SCHEMA.read_text(encoding="utf-8")))
+    jsonschema.validate(sarif, sarif_schema())
     assert sarif["runs"][0]["results"]
     artifact = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
     assert (tmp_path / artifact["with"]["path"] / "report.html").exists()

@@ -51,7 +51,10 @@ def _start(server: str, out: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "auditor", "scan", f"{server}/good", f"{server}/slow-1", f"{server}/slow-2",
          "--out", str(out), "--no-interact", "--concurrency", "3", "--timeout", "120"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # a shell's background job inherits SIGINT ignored (so Ctrl-C in the terminal spares it); the scan must
+        # get the default disposition, as from a terminal, whatever started this test run
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _wait_for_first_page(out: Path, proc: subprocess.Popen, seconds: float = 90) -> None:

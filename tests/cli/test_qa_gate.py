@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 from devserver import serve
+from specs import sarif_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "fixtures" / "site"
 VARIANTS = ROOT / "fixtures" / "fingerprint" / "dark-shop"
-SARIF_SCHEMA = ROOT.parent / "shared" / "specs" / "sarif-schema-2.1.0.json"
 
 
 def auditor(*args, cwd: Path, env: dict | None = None):
@@ -137,7 +137,7 @@ def check_ci_reports(out: Path, new: dict) -> None:
     import jsonschema
     from junitparser import JUnitXml
     sarif = json.loads((out / "consent.sarif").read_text(encoding="utf-8"))
-    jsonschema.validate(sarif, json.loads(SARIF_SCHEMA.read_text(encoding="utf-8")))
+    jsonschema.validate(sarif, sarif_schema())
     results = sarif["runs"][0]["results"]
     by_fp = {r["partialFingerprints"]["consentAuditor/v2"]: r for r in results}
     assert new["fingerprint"] in by_fp

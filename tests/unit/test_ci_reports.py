@@ -18,9 +18,9 @@ from markdown_it import MarkdownIt
 
 from auditor.models import BaselineEntry, BaselineResult, Origin, PageError
 from auditor.report import annotations, junit, markdown, sarif
+from specs import sarif_schema
 from builders import SPECS, audit_run, check_result, finding, flow_result, flow_step, page_result
 
-SCHEMA_PATH = Path("/work/shared/specs/sarif-schema-2.1.0.json")
 SPEC_LIST = tuple(SPECS.values())
 
 HOSTILE = ('Pre-checked: "<script>alert(1)</script> | ]]> \x1b[31mred\x1b[0m \u202eevil [click](javascript:alert(1)) '
@@ -112,7 +112,7 @@ def _format_checker() -> jsonschema.FormatChecker:
 
 @pytest.fixture(scope="module")
 def schema():
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return sarif_schema()
 
 
 def _validate(doc, schema):
