@@ -209,8 +209,6 @@ class Auditor:
         finished work is reported, the rest marked interrupted, ``hooks.on_run`` still called, then
         CancelledError goes on."""
         from auditor.engine import audit_page, browser_info, interrupted_page, utc_now
-        from auditor.flows.discovery import discover_journey
-        from auditor.flows.runner import walk
         hooks = hooks or Hooks()
         shared, opts = self.session, self.options
         page_targets, start_targets = _targets(pages), _targets(discover)
@@ -221,6 +219,10 @@ class Auditor:
         flows_dir = (out_dir or Path.cwd() / "auditor-out") / "flows"
         started = utc_now()
         jobs_discover = [(t, j) for t in start_targets for j in opts.journeys]
+
+        if loaded or jobs_discover:  # the flow runner and discovery are imported only for a run that walks
+            from auditor.flows.discovery import discover_journey
+            from auditor.flows.runner import walk
 
         async def walk_one(fl, origin):
             number = next(self._numbers)
@@ -404,9 +406,9 @@ def apply_policy(run: AuditRun, options: Options) -> AuditRun:
 
 def finish(run: AuditRun, options: Options) -> AuditRun:
     """The policy, then the baseline: compared, and written when ``update_baseline``."""
-    from auditor import baseline
     run = apply_policy(run, options)
     if options.baseline is not None:
+        from auditor import baseline
         run = baseline.apply(run, Path(options.baseline), update=options.update_baseline)
     return run
 
