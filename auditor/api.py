@@ -76,6 +76,8 @@ class Options:
     overrides: tuple[Override, ...] = ()
     baseline: str | Path | None = None  # baseline file (TOML): known findings do not fail the run
     update_baseline: bool = False  # write the current findings into the baseline file
+    prune_baseline: bool = True  # ... and drop the entries found fixed (False: only add; the pytest plugin, whose
+    #                              audits each see one page at one moment, never decides a finding is gone)
     base: str | None = None  # origin for relative URLs in flow files
     journeys: tuple[str, ...] = JOURNEYS  # what discovery looks for
     walk_discovered: bool = True  # walk the flows discovery wrote
@@ -409,7 +411,8 @@ def finish(run: AuditRun, options: Options) -> AuditRun:
     run = apply_policy(run, options)
     if options.baseline is not None:
         from auditor import baseline
-        run = baseline.apply(run, Path(options.baseline), update=options.update_baseline)
+        run = baseline.apply(run, Path(options.baseline), update=options.update_baseline,
+                             prune=options.prune_baseline)
     return run
 
 

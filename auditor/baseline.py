@@ -148,7 +148,8 @@ def _audited_pages(run: AuditRun) -> list[PageResult]:
     return pages
 
 
-def apply(run: AuditRun, path: Path, update: bool = False, today: dt.date | None = None) -> AuditRun:
+def apply(run: AuditRun, path: Path, update: bool = False, today: dt.date | None = None,
+          prune: bool = True) -> AuditRun:
     """Each finding marked new / known / not-reviewed / expired, the fixed and stale entries listed; with
     ``update``, the file written first (created when missing) and the run judged against what it now says."""
     today = today or dt.date.today()
@@ -164,7 +165,7 @@ def apply(run: AuditRun, path: Path, update: bool = False, today: dt.date | None
     entries = by_fp
     if update:
         # stale entries stay, and so do entries whose finding is only in review this time
-        kept = {e.fingerprint: e for e in old if e not in fixed and e.fingerprint not in found}
+        kept = {e.fingerprint: e for e in old if (e not in fixed or not prune) and e.fingerprint not in found}
         for fp, (f, p) in found.items():
             e = by_fp.get(fp)
             kept[fp] = BaselineEntry(fingerprint=fp, check=f.check, page=p.key, message=" ".join(f.message.split()),
@@ -205,6 +206,6 @@ def write(path: Path, entries) -> None:
     text = HEADER + "\n" + tomli_w.dumps({"version": VERSION}) + "\n"
     text += "\n".join(tomli_w.dumps({"finding": [item]}) for item in body)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # parallel writers never share a temporary file
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)

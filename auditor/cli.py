@@ -163,6 +163,20 @@ def _on_discovery(found) -> None:
                   style="red")
 
 
+def repository_root() -> Path:
+    """What code scanning and annotations resolve file paths against: $GITHUB_WORKSPACE on GitHub Actions, else
+    the repository around the working directory (the folder with .git), else the working directory. A CI step
+    run from a subfolder still points at the right file."""
+    here = Path.cwd().resolve()
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if workspace and (here == Path(workspace).resolve() or Path(workspace).resolve() in here.parents):
+        return Path(workspace).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    return here
+
+
 def write_reports(run, outputs: dict, out_dir: Path, options, secrets: set[str]) -> list[Path]:
     """Every report asked for, from the one AuditRun; no secret of the test identity in any of them."""
     from auditor import api
@@ -184,7 +198,7 @@ def write_reports(run, outputs: dict, out_dir: Path, options, secrets: set[str])
             entries = {}
             if run.baseline is not None and Path(run.baseline.path).exists():
                 entries = {e.fingerprint: e for e in baseline.load(Path(run.baseline.path))}
-            sarif.write(run, path, specs, root=Path.cwd(), out_dir=out_dir, entries=entries)
+            sarif.write(run, path, specs, root=repository_root(), out_dir=out_dir, entries=entries)
         elif kind == "junit":
             from auditor.report import junit
             junit.write(run, path, specs, out_dir=out_dir, fail_on=fail_on)
@@ -231,7 +245,7 @@ def _execute(inv: Invocation, pages=(), flows=(), starts=()) -> ExitCode:
     out_console.print("reports: " + "  ".join(str(p) for p in holder.get("written", [])), markup=False, style="dim")
     if os.environ.get("GITHUB_ACTIONS") == "true":
         from auditor.report import annotations
-        annotations.emit(run, sys.stdout, root=Path.cwd(), fail_on=api.fail_on_lookup(run, inv.options))
+        annotations.emit(run, sys.stdout, root=repository_root(), fail_on=api.fail_on_lookup(run, inv.options))
     if interrupted:
         raise KeyboardInterrupt
     return api.exit_code(run, inv.options)

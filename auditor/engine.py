@@ -25,7 +25,7 @@ from auditor.banners import best, find_banners, understood
 from auditor.browser.interact import click, read_state, refuse
 from auditor.browser.page import (COLLECT_DEADLINE_S, NODE_BUDGET, CollectionFailed, NetworkTracker, collect_page,
                                   settle, settle_script, utc_now)
-from auditor.browser.worlds import Unresponsive, Worlds
+from auditor.browser.worlds import FrameGone, Unresponsive, Worlds
 from auditor.config import Config
 from auditor.evidence.screenshots import crop_with_outline, open_own_screenshot, shot_clip
 from auditor.language import detect as detect_language
@@ -221,19 +221,25 @@ async def audit_live(shared: Session, page, name: str) -> PageResult:
     late, nothing is clicked, reloaded or typed, and the cookies and requests are those seen from this call on.
     A page younger than ``LIVE_MIN_AGE_MS`` is given the rest of that time first. ``name`` names its
     screenshot. A page that cannot be read is an error result, as for a scan."""
-    url = page.url
-    result = PageResult(url=url, started_at=utc_now())
+    result = PageResult(url=page.url, started_at=utc_now())
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-")[:80] or "live"
     if shared.options.out_dir is not None and shared.options.evidence:
         (shared.options.out_dir / "screenshots").mkdir(parents=True, exist_ok=True)
     network = None
     try:
         worlds = await Worlds.attach(page, immediately=True)
+        worlds.frozen.clear()  # what an earlier audit of this page met is not held against this one
+        worlds.dialogs.clear()
         network = NetworkTracker(page)
-        frames = await worlds.frames()
-        age = await worlds.call(frames[0], "() => performance.now()") if frames else None
+        try:
+            frames = await worlds.frames()
+            age = await worlds.call(frames[0], "() => performance.now()") if frames else None
+        except (FrameGone, Unresponsive):  # navigating right now: its age is unknown, the settle waits anyway
+            age = None
         if isinstance(age, (int, float)) and age < LIVE_MIN_AGE_MS:
             await asyncio.sleep((LIVE_MIN_AGE_MS - age) / 1000)
+        url = page.url  # where the page is now (a redirect or a route change during the wait)
+        result = dataclasses.replace(result, url=url)
         return await asyncio.wait_for(
             audit_loaded(shared, page, network, url, result,
                          slug if shared.options.out_dir is not None and shared.options.evidence else None),
@@ -241,6 +247,12 @@ async def audit_live(shared: Session, page, name: str) -> PageResult:
     except (CollectionFailed, Unresponsive, asyncio.TimeoutError) as exc:
         return _failed(result, PageError("unresponsive" if not isinstance(exc, CollectionFailed)
                                          else "collection-failed", str(exc) or "the page did not answer in time"))
+    except Exception as exc:  # a page closed under the audit, a browser gone: an error result, never a crash
+        if shared.options.debug:
+            raise
+        if page.is_closed() or _browser_gone(exc):
+            return _failed(result, PageError("browser-closed", "the page or its browser was closed during the audit"))
+        return _failed(result, PageError("internal", f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"))
     finally:
         if network is not None:
             network.detach()

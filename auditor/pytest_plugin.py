@@ -279,11 +279,19 @@ def audit_page(page: Any, *, fail_on: str | None = None, baseline: str | Path | 
     folder = _audit_folder(item, settings) if keep != "off" else None
     if folder is not None and folder.exists():
         shutil.rmtree(folder)  # ours, from an earlier session
+    # --consent-audit-update-baseline writes the baseline each audit names (its own, or the ini's); an audit that
+    # names none has nothing to update and is judged as it is
+    update = (base.update_baseline or settings.update_baseline) and baseline_path is not None
     opts = dataclasses.replace(
-        base, fail_on=fail_on, baseline=baseline_path, out_dir=folder,
-        update_baseline=base.update_baseline or settings.update_baseline,
+        base, fail_on=fail_on, baseline=baseline_path, out_dir=folder, update_baseline=update,
+        prune_baseline=False,  # one audit sees one page at one moment: it adds entries, it never removes one
         command=base.command or (f"pytest {item.nodeid}" if item is not None else "auditor.pytest_plugin"))
-    run = inspect_sync(page, opts, name or (item.name if item is not None else None))
+    from auditor.browser.adopt import AdoptError
+    from auditor.errors import AuditorError
+    try:
+        run = inspect_sync(page, opts, name or (item.name if item is not None else None))
+    except (AdoptError, AuditorError) as exc:  # a bad setting or a page the auditor cannot read: one line
+        pytest.fail(f"consent audit: {exc}", pytrace=False)
     failing = tuple(api.failing(run, opts))
     page_result = run.pages[0]
     result = AuditResult(page=page_result, run=run, options=opts, findings=failing)
@@ -401,23 +409,35 @@ def pytest_configure(config: pytest.Config) -> None:
     _settings(config)  # a bad ini value is a usage error at start, not in the first audit
 
 
-@pytest.hookimpl(wrapper=True)
+# old-style hook wrappers (``hookwrapper=True``): they work with every pluggy a pytest 7 or 8 brings, and this
+# plugin is loaded into every pytest run of an environment where the package is installed
+@pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     global _current_item
     _current_item = item
     try:
-        return (yield)
+        yield
     finally:
         _current_item = None
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item):
     """The marker: after a test body that passed, with its fixtures (the page) still set up."""
-    result = yield
+    outcome = yield
+    if outcome.excinfo is not None or item.get_closest_marker(MARKER) is None:
+        return  # no marker; or the body failed, and its own failure is the one to read
+    try:
+        _marker_audit(item)
+    except BaseException as exc:  # the test's failure (pytest.fail) or a usage error, as the call's outcome
+        if hasattr(outcome, "force_exception"):
+            outcome.force_exception(exc)
+        else:  # pluggy before 1.1
+            raise
+
+
+def _marker_audit(item: pytest.Item) -> None:
     marker = item.get_closest_marker(MARKER)
-    if marker is None:
-        return result
     __tracebackhide__ = True
     if marker.args:
         raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.{MARKER} takes keyword arguments only "
@@ -435,4 +455,3 @@ def pytest_runtest_call(item: pytest.Item):
     audit = audit_page(funcargs[fixture], item=item, **kwargs)
     if audit.failed:
         pytest.fail(audit.message, pytrace=False)
-    return result

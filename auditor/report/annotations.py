@@ -68,7 +68,7 @@ def lines(run: AuditRun, root: str | Path | None = None, *, specs: Iterable[Chec
         f = item.finding
         if f.status != "fail" or f.baseline not in ("", "new", "expired"):
             continue
-        if fail_on is not None and not fails(f, item.url, fail_on):
+        if fail_on is not None and not fails(f, item.page, fail_on):
             continue
         out.append(command(item, root, titles))
     return out

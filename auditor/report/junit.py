@@ -67,8 +67,9 @@ def _fmt(seconds: float) -> str:
     return f"{seconds:.3f}"
 
 
-def _floor(fail_on: str | Callable[[str], str], address: str) -> str:
-    return fail_on(address) if callable(fail_on) else fail_on
+def _floor(fail_on: str | Callable[[str], str], where) -> str:
+    own = getattr(where, "fail_on", "")
+    return own or (fail_on(getattr(where, "url", where)) if callable(fail_on) else fail_on)
 
 
 def _describe(f: Finding, step: FlowStep | None) -> str:
@@ -181,7 +182,7 @@ def _page_suite(p: PageResult, fail_on, out_dir: Path | None) -> ET.Element:
         suite.error(case, f"{p.error.kind}: {p.error.message}", p.error.kind,
                     _lines(f"{p.url} could not be audited: {p.error.kind}: {p.error.message}"))
     for c in p.checks:
-        _check_case(suite, c.check, [(c, None, p.url)], fail_on, out_dir)
+        _check_case(suite, c.check, [(c, None, p)], fail_on, out_dir)
     return suite.finish()
 
 
@@ -201,7 +202,7 @@ def _flow_suite(fl: FlowResult, fail_on, out_dir: Path | None) -> ET.Element:
             problems.append(f"step {st.index} ({st.label}): {st.page.url}: {st.page.error.kind}: "
                             f"{st.page.error.message}")
         for c in st.page.checks:
-            by_check.setdefault(c.check, []).append((c, st, st.page.url))
+            by_check.setdefault(c.check, []).append((c, st, st.page))
     if fl.error or not fl.complete or problems:
         case = suite.case("flow")
         reason = fl.error or (problems[0] if problems else "the flow did not finish")

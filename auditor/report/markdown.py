@@ -107,7 +107,7 @@ def render(run: AuditRun, specs: tuple[CheckSpec, ...] = (), *, doc_url: Callabl
     items = placed(run)
     fail_items = [it for it in items if it.finding.status == "fail"]
     review = [it for it in items if it.finding.status == "review"]
-    gating = [it for it in fail_items if fails(it.finding, it.url, floor)]
+    gating = [it for it in fail_items if fails(it.finding, it.page, floor)]
     b = run.baseline
 
     not_audited = sum(1 for p in run.pages if p.error)

@@ -145,10 +145,13 @@ def fail_floor(fail_on: str | Callable[[str], str] | None, run: AuditRun) -> str
     return floor
 
 
-def fails(finding: Finding, address: str, fail_on: str | Callable[[str], str] | None = "low") -> bool:
+def fails(finding: Finding, where: "str | PageResult", fail_on: str | Callable | None = "low") -> bool:
     """Does the finding fail the run: status fail, not accepted by the baseline, at or above ``fail_on`` (a
-    severity, or a function of the page address giving one, like ``auditor.api.fail_on_for``)."""
-    floor = fail_on(address) if callable(fail_on) else (fail_on or "low")
+    severity, or a function of the page giving one, like ``auditor.api.fail_on_lookup``; ``where``: the page,
+    or its address). A page whose per-URL overrides set its own fail-on (``PageResult.fail_on``) keeps it."""
+    own = getattr(where, "fail_on", "")
+    address = getattr(where, "url", where)
+    floor = own or (fail_on(address) if callable(fail_on) else (fail_on or "low"))
     return (finding.status == "fail" and finding.baseline in FAILING
             and SEVERITY_RANK.get(finding.severity, 0) >= SEVERITY_RANK.get(floor, 1))
 
