@@ -25,6 +25,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   rich_markup_mode=None, help="Find consent dark patterns on web pages in a real Chromium.")
 checks_app = typer.Typer(help="List the checks or explain one.", invoke_without_command=True)
 app.add_typer(checks_app, name="checks")
+keys_app = typer.Typer(help="Signing keys for evidence packs (Ed25519).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 err = SafeConsole(stderr=True, highlight=False, soft_wrap=True)
 
@@ -513,6 +515,23 @@ def checks_explain(check_id: str = typer.Argument(..., help="A check id, e.g. pr
     s = specs[check_id]
     typer.echo(f"{s.id}: {s.title}\nseverity: {s.severity}  tags: {', '.join(s.tags)}\n")
     typer.echo(s.doc.strip())
+
+
+@keys_app.command("generate")
+def keys_generate(
+    private: str = typer.Option("consent-auditor-key.pem", "--private", help="Where the private key goes (mode 0600)."),
+    public: Optional[str] = typer.Option(None, "--public", help="Where the public key goes (default: PRIVATE with .pub.pem)."),
+    force: bool = typer.Option(False, "--force", help="Replace existing key files."),
+) -> None:
+    """Make an Ed25519 key pair to sign evidence packs; prints the public key's fingerprint."""
+    def body():
+        from auditor.evidence import signing
+        fp = signing.generate(private, public, force=force)
+        pub = public or str(Path(private).with_name(Path(private).name.removesuffix(".pem") + ".pub.pem"))
+        typer.echo(f"private key: {private} (keep it secret)\npublic key:  {pub} (give it to whoever verifies)\n"
+                   f"fingerprint: {fp}")
+        return ExitCode.OK
+    raise typer.Exit(_guard(False, body))
 
 
 @checks_app.command("docs")
