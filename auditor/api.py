@@ -427,13 +427,9 @@ def fail_on_lookup(run: AuditRun, options: Options) -> Callable[[str], str]:
 def failing(run: AuditRun, options: Options) -> list:
     """The findings that fail the run: status fail, at or above the fail-on severity of their page (after the
     overrides), and not accepted by the baseline (new or expired)."""
-    out = []
+    from auditor.report.sarif import fails  # the one rule, shared with every CI report
     pages = list(run.pages) + [st.page for fl in run.flows for st in fl.steps if st.page is not None]
-    for p in pages:
-        floor = SEVERITY_RANK[p.fail_on or options.fail_on]
-        out += [f for f in p.findings if f.status == "fail" and SEVERITY_RANK.get(f.severity, 0) >= floor
-                and f.baseline in ("", "new", "expired")]
-    return out
+    return [f for p in pages for f in p.findings if fails(f, p, options.fail_on)]
 
 
 def exit_code(run: AuditRun, options: Options) -> ExitCode:
