@@ -83,6 +83,8 @@ class Options:
     walk_discovered: bool = True  # walk the flows discovery wrote
     allow_submit: bool = False  # let a discovered sign-up create the account (never a purchase)
     command: str = ""  # the command line, recorded in the report
+    record: bool = False  # evidence packs: record HARs, MHTML, DOM, console, snapshots (needs out_dir)
+    offline: tuple[tuple[str, str], ...] = ()  # replay: (address or "flow:NAME", HAR) served with no network
 
     def validate(self) -> "Options":
         """Raise :class:`UsageError` naming the option for a value out of range."""
@@ -138,7 +140,8 @@ class Options:
         return AuditOptions(settings=settings, config=config, browser_path=self.browser,
                             out_dir=Path(self.out_dir) if self.out_dir is not None else None,
                             concurrency=int(self.concurrency), debug=self.debug, checks=specs,
-                            evidence=self.evidence and self.out_dir is not None)
+                            evidence=self.evidence and self.out_dir is not None, record=self.record,
+                            offline=tuple(self.offline))
 
 
 #: the accepted ranges of the numeric options (a value outside is a usage error, never a run that waits for ever
@@ -217,7 +220,7 @@ class Auditor:
         loaded = [load_flow_target(t, opts.base) for t in _targets(flows)]
         eng = shared.options
         out_dir = eng.out_dir
-        trace_dir = out_dir / "traces" if opts.trace and out_dir is not None else None
+        trace_dir = out_dir / "traces" if (opts.trace or eng.recording) and out_dir is not None else None
         flows_dir = (out_dir or Path.cwd() / "auditor-out") / "flows"
         started = utc_now()
         jobs_discover = [(t, j) for t in start_targets for j in opts.journeys]

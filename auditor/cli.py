@@ -86,6 +86,8 @@ class Invocation:
             "html": Path(self.project.get("html") or out / "report.html"),
             **{k: Path(self.project.get(k)) for k in ("sarif", "junit", "markdown") if self.project.get(k)},
         }
+        self.pack_dir: Path | None = None
+        self.pack = None
         for kind, path in self.outputs.items():  # a report that cannot be written is known before the run
             if path.is_dir():
                 raise UsageError(f"--{kind} {path}: is a folder, expected a file name")
@@ -212,6 +214,50 @@ def write_reports(run, outputs: dict, out_dir: Path, options, secrets: set[str])
     return written
 
 
+def _pack_invocation(kw: dict, extra: dict) -> tuple:
+    """The evidence-pack flags of a command: (pack folder, PackOptions) or (None, None); checked before any
+    browser starts (a bad key, TSA address or redaction pattern, a folder that is not new)."""
+    if not kw.get("pack"):
+        for flag in ("key", "tsa", "operator", "case", "redact", "organisation", "contact", "description"):
+            if kw.get(flag):
+                raise UsageError(f"--{flag} belongs to an evidence pack: add --pack DIR")
+        return None, None
+    from auditor.evidence.pack import PackOptions, check_destination
+    if kw.get("evidence") is False:
+        raise UsageError("--pack needs the evidence (screenshots): drop --no-evidence")
+    pack_dir = Path(kw["pack"])
+    check_destination(pack_dir)
+    opts = PackOptions(key=kw.get("key"), tsa=kw.get("tsa"), operator=kw.get("operator") or "",
+                       case=kw.get("case") or "", organisation=kw.get("organisation") or "",
+                       contact=kw.get("contact") or "", description=kw.get("description") or "",
+                       redact=tuple(kw.get("redact") or ())).validate()
+    extra["record"] = True
+    return pack_dir, opts
+
+
+def _seal(inv: Invocation, run, secrets: set[str]) -> int:
+    """Write, seal and verify the evidence pack of a finished run; the exit code it adds (0 or 3)."""
+    from auditor.evidence import pack, verify
+    try:
+        made = pack.build(run, inv.out_dir, inv.pack_dir, inv.pack, secrets=secrets, browser_path=inv.options.browser,
+                          tracker_files=inv.options.tracker_files)
+    except AuditorError as exc:
+        err.print(f"error: evidence pack: {exc}", markup=False)
+        return int(ExitCode.TARGET_FAILED)
+    verdict = verify.verify(made.path)
+    seal = (f"signed by {made.signed_by}" if made.signed_by else "not signed") + \
+        (f", timestamp {made.timestamp}" if made.timestamp else "")
+    err.print(f"evidence pack: {made.path} ({made.files} files, {made.bytes / 1e6:.1f} MB, {seal}; "
+              f"{made.seconds:.1f} s){'; verified' if verdict.intact else ''}", markup=False)
+    for problem in made.problems:
+        err.print(f"warning: evidence pack: {problem}", markup=False)
+    if not verdict.intact:
+        for line in verdict.lines():
+            err.print(f"error: evidence pack: {line}", markup=False)
+        return int(ExitCode.TARGET_FAILED)
+    return int(ExitCode.TARGET_FAILED) if made.problems and inv.pack.tsa and not made.timestamp else 0
+
+
 def _execute(inv: Invocation, pages=(), flows=(), starts=()) -> ExitCode:
     """Run the API over the targets in one browser; reports are written while the browser closes."""
     from auditor import api
@@ -248,9 +294,10 @@ def _execute(inv: Invocation, pages=(), flows=(), starts=()) -> ExitCode:
     if os.environ.get("GITHUB_ACTIONS") == "true":
         from auditor.report import annotations
         annotations.emit(run, sys.stdout, root=repository_root(), fail_on=api.fail_on_lookup(run, inv.options))
+    sealed = _seal(inv, run, secrets) if inv.pack_dir is not None else 0
     if interrupted:
         raise KeyboardInterrupt
-    return api.exit_code(run, inv.options)
+    return ExitCode(max(int(api.exit_code(run, inv.options)), sealed))
 
 
 def run_cancellable(coro):
@@ -311,6 +358,16 @@ VIEWPORT = typer.Option(None, "--viewport", help="Window size WIDTHxHEIGHT [defa
 LOCALE = typer.Option(None, "--locale", help="Browser locale (Accept-Language, navigator.language) [default: en-US].")
 WALK_CONCURRENCY = typer.Option(None, "--concurrency", help="Flows (or journeys to discover) walked at the same time [default: 2].")
 DEBUG = typer.Option(False, "--debug", help="Show tracebacks; a failing check stops the run.")
+PACK = typer.Option(None, "--pack", help="Also write a sealed evidence pack (BagIt) to this new folder.")
+KEY = typer.Option(None, "--key", help="Sign the evidence pack with this Ed25519 private key (auditor keys generate).")
+TSA = typer.Option(None, "--tsa", help="Get an RFC 3161 trusted timestamp for the pack from this authority (URL).")
+OPERATOR = typer.Option(None, "--operator", help="Who makes the pack (recorded in it and in its custody log).")
+CASE = typer.Option(None, "--case", help="Case or complaint reference (recorded in the pack).")
+REDACT = typer.Option(None, "--redact", help="Redact from the pack before sealing: email, phone, card, token or a "
+                                             "regular expression (repeat).")
+ORGANISATION = typer.Option(None, "--organisation", help="Source organisation (the pack's bag-info.txt).")
+CONTACT = typer.Option(None, "--contact", help="Contact name or e-mail (the pack's bag-info.txt).")
+DESCRIPTION = typer.Option(None, "--description", help="What the pack is about (the pack's bag-info.txt).")
 
 
 def _flags(**kw) -> dict:
@@ -333,8 +390,10 @@ def walk_default_concurrency(inv: Invocation) -> None:
 
 def _invocation(kw: dict, **extra) -> Invocation:
     """The command's configuration from its parameters (``kw``: the command function's locals)."""
+    pack_dir, pack_opts = _pack_invocation(kw, extra)
     inv = Invocation(_flags(**kw), kw.get("config"), kw.get("debug", False),
                      update_baseline=bool(kw.get("update_baseline")), **extra)
+    inv.pack_dir, inv.pack = pack_dir, pack_opts
     if inv.options.update_baseline and inv.options.baseline is None:
         raise UsageError("--update-baseline needs a baseline file: --baseline FILE or `baseline` in the project config")
     return inv
@@ -359,6 +418,9 @@ def scan(
                                        "(OUT/flows/) and walk them (as `auditor discover`)."),
     baseline: Optional[str] = BASELINE, update_baseline: bool = UPDATE_BASELINE,
     select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
+    pack: Optional[str] = PACK, key: Optional[str] = KEY, tsa: Optional[str] = TSA, operator: Optional[str] = OPERATOR,
+    case: Optional[str] = CASE, redact: Optional[List[str]] = REDACT, organisation: Optional[str] = ORGANISATION,
+    contact: Optional[str] = CONTACT, description: Optional[str] = DESCRIPTION,
     debug: bool = DEBUG,
 ) -> None:
     """Audit pages for pre-checked consent, hidden agreement text and missing opt-outs."""
@@ -389,6 +451,9 @@ def flow(
     concurrency: Optional[int] = WALK_CONCURRENCY, evidence: Optional[bool] = EVIDENCE, trace: Optional[bool] = TRACE,
     baseline: Optional[str] = BASELINE, update_baseline: bool = UPDATE_BASELINE,
     select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
+    pack: Optional[str] = PACK, key: Optional[str] = KEY, tsa: Optional[str] = TSA, operator: Optional[str] = OPERATOR,
+    case: Optional[str] = CASE, redact: Optional[List[str]] = REDACT, organisation: Optional[str] = ORGANISATION,
+    contact: Optional[str] = CONTACT, description: Optional[str] = DESCRIPTION,
     debug: bool = DEBUG,
 ) -> None:
     """Walk signup and checkout flows step by step, auditing the page after every step."""
@@ -423,6 +488,9 @@ def discover_cmd(
     concurrency: Optional[int] = WALK_CONCURRENCY, evidence: Optional[bool] = EVIDENCE, trace: Optional[bool] = TRACE,
     baseline: Optional[str] = BASELINE, update_baseline: bool = UPDATE_BASELINE,
     select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
+    pack: Optional[str] = PACK, key: Optional[str] = KEY, tsa: Optional[str] = TSA, operator: Optional[str] = OPERATOR,
+    case: Optional[str] = CASE, redact: Optional[List[str]] = REDACT, organisation: Optional[str] = ORGANISATION,
+    contact: Optional[str] = CONTACT, description: Optional[str] = DESCRIPTION,
     debug: bool = DEBUG,
 ) -> None:
     """Find a site's sign-up and checkout from a start page, write them as flow files (OUT/flows/) and walk them."""
@@ -553,19 +621,123 @@ def checks_markdown(specs) -> str:
     return "".join(out)
 
 
+@app.command("pack")
+def pack_cmd(
+    pack: str = typer.Argument(..., help="The new folder the pack is written to."),
+    targets: Optional[List[str]] = typer.Argument(None, help="Pages (URLs, local HTML files) and flow files "
+                                                            "(.yaml); default: the project config's urls and flows."),
+    base: Optional[str] = typer.Option(None, "--base", help="Origin for relative URLs in the flows."),
+    out: Optional[str] = OUT, fail_on: Optional[str] = FAIL_ON, timeout: Optional[float] = TIMEOUT,
+    viewport: Optional[str] = VIEWPORT, locale: Optional[str] = LOCALE, browser: Optional[str] = BROWSER,
+    config: Optional[str] = CONFIG,
+    key: Optional[str] = KEY, tsa: Optional[str] = TSA, operator: Optional[str] = OPERATOR,
+    case: Optional[str] = CASE, redact: Optional[List[str]] = REDACT, organisation: Optional[str] = ORGANISATION,
+    contact: Optional[str] = CONTACT, description: Optional[str] = DESCRIPTION,
+    select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
+    debug: bool = DEBUG,
+) -> None:
+    """Audit pages and walk flows, and seal everything seen into an evidence pack (as scan/flow --pack)."""
+    kw = dict(locals())
+
+    def body():
+        inv = _invocation(kw)
+        named = list(targets or [])
+        flow_files = [t for t in named if t.lower().endswith((".yaml", ".yml"))]
+        urls = [t for t in named if t not in flow_files]
+        pages = inv.pages(urls) if named else inv.pages(None)
+        flows = inv.flows(flow_files) if named else inv.flows(None)
+        if named and not urls:
+            pages = []
+        return _execute(inv, pages=pages, flows=flows)
+    raise typer.Exit(_guard(debug, body))
+
+
+@app.command("verify")
+def verify_cmd(
+    pack: str = typer.Argument(..., help="An evidence pack (folder)."),
+    key: Optional[str] = typer.Option(None, "--key", help="The public key the pack must be signed with (PEM)."),
+    tsa_ca: Optional[str] = typer.Option(None, "--tsa-ca", help="CA certificate(s) the timestamp's signer must chain to."),
+    operator: Optional[str] = typer.Option(None, "--operator", help="Who verifies (recorded in the custody log)."),
+    read_only: bool = typer.Option(False, "--read-only", help="Do not add a \"verified\" record to the custody log."),
+) -> None:
+    """Check an evidence pack: every file as sealed, nothing missing or added, signature, timestamp, custody.
+    Exit 0 intact, 1 changed (each file named), 2 not a readable pack."""
+    def body():
+        from auditor.evidence import verify
+        verdict = verify.verify(pack, key=key, tsa_ca=tsa_ca)
+        out = SafeConsole(highlight=False, soft_wrap=True)
+        if verdict.intact:
+            for fact in verdict.facts:
+                out.print(f"ok: {fact}", markup=False)
+            recorded = not read_only and verify.record(Path(pack), verdict, operator or "")
+            out.print(f"intact: {pack}" + ("" if recorded or read_only else " (read-only: no custody record added)"),
+                      markup=False)
+            return ExitCode.OK
+        for line in verdict.lines():
+            out.print(line, markup=False)
+        out.print(f"NOT intact: {pack}: {len(verdict.lines())} problem(s)", markup=False)
+        return ExitCode.FINDINGS
+    raise typer.Exit(_guard(False, body))
+
+
+@app.command("export")
+def export_cmd(
+    pack: str = typer.Argument(..., help="An evidence pack (folder)."),
+    archive: str = typer.Argument(..., help="The archive to write (.zip or .tar.gz)."),
+    operator: Optional[str] = typer.Option(None, "--operator", help="Who exports (recorded in the custody log)."),
+) -> None:
+    """Record the export in the pack's custody log and write the pack as one archive (verified first)."""
+    def body():
+        import shutil
+        from auditor.evidence import custody, verify
+        verdict = verify.verify(pack)
+        if not verdict.intact:
+            for line in verdict.lines():
+                err.print(f"error: {line}", markup=False)
+            return ExitCode.FINDINGS
+        dest = Path(archive)
+        fmt = "zip" if dest.name.endswith(".zip") else "gztar" if dest.name.endswith((".tar.gz", ".tgz")) else None
+        if fmt is None:
+            raise UsageError(f"{archive}: expected a .zip or .tar.gz name")
+        if dest.exists():
+            raise UsageError(f"{archive}: exists (an export never writes over a file)")
+        custody.append(Path(pack), "exported", operator or "", archive=dest.name)
+        stem = dest.name.removesuffix(".zip").removesuffix(".tar.gz").removesuffix(".tgz")
+        made = shutil.make_archive(str(dest.parent / stem), fmt, root_dir=str(Path(pack).parent),
+                                   base_dir=Path(pack).resolve().name)
+        typer.echo(f"exported: {made}")
+        return ExitCode.OK
+    raise typer.Exit(_guard(False, body))
+
+
 @app.command()
 def replay(
-    snapshots: List[str] = typer.Argument(..., help="Snapshot JSON files saved by a scan (OUT/snapshots/)."),
+    sources: List[str] = typer.Argument(..., help="An evidence pack (folder), or snapshot JSON files saved by a "
+                                                  "scan (OUT/snapshots/)."),
+    render: bool = typer.Option(False, "--render", help="Load the pages again in Chromium from the pack's HAR "
+                                                         "files (no network) and audit them anew."),
+    out: Optional[str] = typer.Option(None, "--out", help="Folder for the replay's reports [default: auditor-replay]."),
+    json_path: Optional[str] = JSON_PATH, html_path: Optional[str] = HTML_PATH, sarif: Optional[str] = SARIF_PATH,
+    junit: Optional[str] = JUNIT_PATH, markdown: Optional[str] = MARKDOWN_PATH, fail_on: Optional[str] = FAIL_ON,
+    browser: Optional[str] = BROWSER,
+    select: Optional[List[str]] = SELECT, ignore: Optional[List[str]] = IGNORE,
     debug: bool = typer.Option(False, "--debug"),
 ) -> None:
-    """Judge saved snapshots again with the current checks (no browser)."""
+    """Judge an evidence pack again with today's checks, offline, and say what changed (new, gone, same); or
+    judge saved snapshot files. Exit 1 when findings at or above --fail-on remain."""
+    kw = dict(locals())
+
     def run() -> ExitCode:
+        if len(sources) == 1 and Path(sources[0]).is_dir():
+            return _replay_pack(Path(sources[0]), kw)
+        if render:
+            raise UsageError("--render needs an evidence pack (a folder), not snapshot files")
         from auditor.lexicon import load
         from auditor.models import PageSnapshot, from_dict
         from auditor.registry import CheckContext, discover, judge
         ctx = CheckContext(lexicon=load())
         found = False
-        for path in snapshots:
+        for path in sources:
             try:
                 snap = from_dict(PageSnapshot, json.loads(Path(path).read_text(encoding="utf-8")))
             except (OSError, ValueError, TypeError, KeyError) as exc:
@@ -576,6 +748,53 @@ def replay(
                     typer.echo(f"{snap.url}\t{f.severity}\t{f.check}\t{f.message}")
         return ExitCode.FINDINGS if found else ExitCode.OK
     raise typer.Exit(_guard(debug, run))
+
+
+def _replay_pack(pack: Path, kw: dict) -> ExitCode:
+    """``auditor replay PACK [--render]``: today's checks over the pack, compared with its own findings."""
+    from auditor import api
+    from auditor.evidence import replay as replaying
+    from auditor.lexicon import load
+    from auditor.registry import CheckContext
+    original, data = replaying.load(pack)
+    out_dir = Path(kw.get("out") or "auditor-replay")
+    outputs = {"json": Path(kw.get("json_path") or out_dir / "report.json"),
+               "html": Path(kw.get("html_path") or out_dir / "report.html"),
+               **{k: Path(kw[k]) for k in ("sarif", "junit", "markdown") if kw.get(k)}}
+    if kw.get("fail_on") is not None and kw["fail_on"] not in SEVERITY_RANK:
+        raise UsageError(f"--fail-on: expected high, medium or low, got {kw['fail_on']!r}")
+    st = original.settings
+    options = api.Options(fail_on=kw.get("fail_on") or "low", select=tuple(_split(kw.get("select")) or ()),
+                          ignore=tuple(_split(kw.get("ignore")) or ()), browser=kw.get("browser"),
+                          debug=bool(kw.get("debug")), viewport=tuple(st.viewport), locale=st.locale,
+                          interact=st.interact, command=" ".join(["auditor"] + sys.argv[1:])).validate()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if kw.get("render"):
+        pages, flows, offline = replaying.render_targets(original, data)
+        options = dataclasses.replace(options, out_dir=out_dir, offline=offline)
+        secrets = api.secrets(flows, options)
+        now = run_cancellable(api.audit_async(pages, flows=[api.Target(f) for f in flows], options=options))
+        base = out_dir
+    else:
+        eng = options.engine()
+        from auditor.registry import discover
+        specs = eng.checks if eng.checks is not None else discover()
+        now = api.finish(replaying.rejudge(original, specs, CheckContext(lexicon=load()), options.debug), options)
+        base, secrets = data, set()
+    diff = replaying.compare(original, now)
+    (out_dir / "replay.json").write_text(json.dumps(diff.as_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+    written = write_reports(now, outputs, base, options, secrets)
+    out = SafeConsole(highlight=False, soft_wrap=True)
+    how = "rendered again from the pack's HAR, offline" if kw.get("render") else "snapshots re-judged, no browser"
+    out.print(f"replay of {pack} ({how}): {len(diff.same)} same, {len(diff.new)} new, {len(diff.gone)} gone",
+              markup=False)
+    for label, rows in (("new", diff.new), ("gone", diff.gone)):
+        for r in rows:
+            where = f"{r['flow']} step {r['step']}" if r.get("flow") else r["url"]
+            out.print(f"  {label}: {r['check']} ({r['severity']}) at {where}: {r['message']}", markup=False)
+    out.print("reports: " + "  ".join(str(p) for p in written + [out_dir / "replay.json"]), markup=False,
+              style="dim")
+    return api.exit_code(now, options)
 
 
 #: the Playwright version the test suite last ran with (the dependency is a compatible range)

@@ -49,6 +49,18 @@ class AuditOptions:
     debug: bool = False
     checks: tuple[CheckSpec, ...] | None = None
     evidence: bool = True
+    #: evidence packs: also record each visit's HAR (with bodies), an MHTML archive and the DOM, the console, the
+    #: snapshot and the cookies and storage per phase, under out_dir/evidence/ (auditor/evidence/capture.py)
+    record: bool = False
+    #: replay: pages (by address) and flows (by ``flow:NAME``) served from a recorded HAR, with no network at all
+    offline: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def recording(self) -> bool:
+        return self.record and self.out_dir is not None
+
+    def offline_har(self, key: str) -> str | None:
+        return next((har for k, har in self.offline if k == key), None)
 
 
 PageHook = Callable[[object, PageResult], Awaitable[None]]
@@ -151,19 +163,28 @@ def _slug(i: int, url: str, taken: set) -> str:
 
 
 async def new_context(shared: Session, viewport: tuple[int, int] | None = None, locale: str | None = None,
-                      target: str = ""):
+                      target: str = "", har: Path | None = None, offline: str | None = None):
     """A fresh browser context as every audit uses it: the run's window, locale and user agent, the page-world
     init script (settle.js), service workers bypassed (what is audited is what the network served), and for a
-    local file (``target``), no other local file outside its folder. Returns (context, files blocked so far)."""
+    local file (``target``), no other local file outside its folder. ``har``: record the context's traffic there
+    (bodies included). ``offline``: a HAR every request is answered from; what it lacks fails, nothing reaches
+    the network (web sockets are closed). Returns (context, files blocked so far)."""
     st = shared.options.settings
     vp = viewport or st.viewport
+    extra = {}
+    if har is not None:
+        har.parent.mkdir(parents=True, exist_ok=True)
+        extra = {"record_har_path": str(har), "record_har_content": "embed", "record_har_mode": "full"}
     context = await shared.browser.new_context(
         viewport={"width": vp[0], "height": vp[1]}, locale=locale or st.locale, user_agent=shared.user_agent,
-        device_scale_factor=1, accept_downloads=False, service_workers="block")
+        device_scale_factor=1, accept_downloads=False, service_workers="block", **extra)
     context.set_default_timeout(int(st.timeout * 1000))
     blocked: list[str] = []
     try:
         await context.add_init_script(settle_script())
+        if offline is not None:
+            await context.route_from_har(offline, not_found="abort")
+            await context.route_web_socket("**", lambda ws: ws.close())
         if target.startswith("file:"):
             await guard_local_files(context, target, blocked)
     except BaseException:
@@ -180,7 +201,7 @@ async def guard_local_files(context, target: str, blocked: list) -> None:
     async def guard(route, request):
         path = os.path.realpath(url2pathname(urlsplit(request.url).path))
         if path == folder or path.startswith(folder.rstrip(os.sep) + os.sep):
-            await route.continue_()
+            await route.fallback()
         else:
             blocked.append(request.url[:300])
             await route.abort("accessdenied")
@@ -278,12 +299,49 @@ async def audit_page(shared: Session, index: int, url: str, inspect: PageHook | 
     re-raises internal errors) and never a hang."""
     result = PageResult(url=url, started_at=utc_now())
     holder: dict = {}
-    budget = page_budget(shared.options.settings)
+    opts = shared.options
+    budget = page_budget(opts.settings)
+    if opts.out_dir is not None and opts.evidence:
+        holder["slug"] = _slug(index, url, shared.slugs)
+        if opts.recording:
+            holder["record"] = opts.out_dir / "evidence" / holder["slug"]
     try:
-        return await asyncio.wait_for(_audit_page(shared, index, url, inspect, result, holder), budget)
+        result = await asyncio.wait_for(_audit_page(shared, index, url, inspect, result, holder), budget)
     except asyncio.TimeoutError:
-        return _failed(holder.get("result", result), PageError(
+        result = _failed(holder.get("result", result), PageError(
             "unresponsive", f"the page did not let the audit finish within {budget:g} s"), holder)
+    if "record" in holder:  # the context is closed: its HAR is written
+        result = _recorded_visit(result, holder, opts.out_dir)
+    return result
+
+
+def _recorded_visit(result: PageResult, holder: dict, out_dir: Path) -> PageResult:
+    """The visit's own files (HARs, console) added to a page's evidence once its contexts closed."""
+    from auditor.models import Artefact
+    folder: Path = holder["record"]
+    arts = list(result.artefacts)
+    now = utc_now()
+    for name, note in (("visit.har", "the audited page's browser context"),
+                       ("refusal.har", "the fresh context in which consent was refused")):
+        if (folder / name).exists():
+            arts.append(Artefact(path=str(folder / name), kind="har", started_at=result.started_at,
+                                 finished_at=now, note=note))
+    console = holder.get("console")
+    if console is not None:
+        arts.append(console.write(folder / "console.jsonl"))
+    return dataclasses.replace(result, artefacts=relative_artefacts(arts, out_dir))
+
+
+def relative_artefacts(arts, out_dir: Path) -> tuple:
+    """Artefact paths relative to the output folder (what the reports and the pack cite)."""
+    out = []
+    for a in arts:
+        try:
+            a = dataclasses.replace(a, path=Path(a.path).relative_to(out_dir).as_posix())
+        except ValueError:
+            pass
+        out.append(a)
+    return tuple(out)
 
 
 async def _audit_page(shared: Session, index: int, url: str, inspect: PageHook | None, result: PageResult,
@@ -291,12 +349,17 @@ async def _audit_page(shared: Session, index: int, url: str, inspect: PageHook |
     opts = shared.options
     st = opts.settings
     timeout_ms = int(st.timeout * 1000)
-    context, blocked_files = await new_context(shared, target=url)
+    record: Path | None = holder.get("record")
+    context, blocked_files = await new_context(shared, target=url, har=record / "visit.har" if record else None,
+                                               offline=opts.offline_har(url))
     holder.update(blocked=blocked_files)
     crashed: list = []
     try:
         page = await open_page(context)
         holder["worlds"] = await Worlds.of(page)
+        if record is not None:
+            from auditor.evidence.capture import ConsoleLog
+            holder["console"] = ConsoleLog(page)
         page.on("crash", lambda _p: crashed.append(True))
         nav_responses = []
         page.on("response", lambda r: nav_responses.append(r) if r.request.is_navigation_request()
@@ -327,8 +390,8 @@ async def _audit_page(shared: Session, index: int, url: str, inspect: PageHook |
                                holder)
             holder.setdefault("notes", []).append(Note("partial-load", partial))
         try:
-            slug = _slug(index, url, shared.slugs) if opts.out_dir is not None and opts.evidence else None
-            result = await audit_loaded(shared, page, network, url, result, slug, interact=st.interact)
+            result = await audit_loaded(shared, page, network, url, result, holder.get("slug"),
+                                        interact=st.interact, record=record)
         except Unresponsive as exc:
             return _failed(result, PageError("unresponsive", _unresponsive_message(exc, holder)), holder)
         except CollectionFailed as exc:
@@ -451,14 +514,17 @@ def _with_notes(result: PageResult, holder: dict) -> PageResult:
 async def audit_loaded(shared: Session, page, network: NetworkTracker, url: str, result: PageResult,
                        slug: str | None, interact: bool = False, mask: tuple = (),
                        phase: str = "before-choice", prices: bool = False, layer: int = 1,
-                       known: set | None = None) -> PageResult:
+                       known: set | None = None, record: Path | None = None, stem: str = "") -> PageResult:
     """Audit a page that has loaded: settle, collect, record state, screenshot (``slug`` names it; ``mask``:
     locators painted over), find the banner, (``interact``: open its settings, refuse in a fresh context),
     judge and attach the evidence. ``layer`` 2: the page shows a banner's settings layer (a flow opened it).
 
     ``known`` (flow steps): fingerprints already reported. The step's screenshot is then of the window, and a
     full-page one is taken only when the step has a finding not in ``known`` (its evidence crop needs the whole
-    page): a full-page capture costs three to four times a window capture, on every step."""
+    page): a full-page capture costs three to four times a window capture, on every step.
+
+    ``record`` (evidence packs): the folder where the page as rendered (MHTML, DOM; before anything is clicked),
+    its snapshot and its cookies and storage per phase are written, their names starting with ``stem``."""
     opts = shared.options
     st = opts.settings
     await settle(page, network, st.quiet_ms, st.settle_cap_ms)
@@ -479,18 +545,23 @@ async def audit_loaded(shared: Session, page, network: NetworkTracker, url: str,
                                    layer=layer)
     report = find_banners(snapshot, shared.ctx, layer=layer)
     layer2_shot = None
+    recorded: list = []
+    record_notes: list = []
+    if record is not None:  # the page as rendered, before anything is clicked
+        from auditor.evidence.capture import archive
+        await camera.done()
+        recorded, problems = await archive(page, record, stem)
+        if problems:
+            record_notes.append(Note("evidence-incomplete", "; ".join(problems)[:500]))
     try:
         if interact and report.state == "found":
             await camera.done()  # the first layer as loaded, before anything is clicked
             second, choice = await asyncio.gather(
                 _second_layer(shared, page, network, snapshot, report, camera.path),
-                _refusal(shared, url, camera.path))
+                _refusal(shared, url, camera.path, record / "refusal.har" if record is not None else None))
             layer2, layer2_shot = second
             snapshot = dataclasses.replace(snapshot, second_layer=layer2, choice=choice)
-        checks = judge(snapshot, shared.specs, shared.ctx, opts.debug)
-        if snapshot.second_layer is not None:
-            checks = _merge_layer(checks, judge(snapshot.second_layer, shared.specs, shared.ctx, opts.debug))
-        checks = stamp(checks, page_key(url), judged_on(snapshot))
+        checks = judge_snapshot(snapshot, shared.specs, shared.ctx, page_key(url), opts.debug)
     finally:
         await camera.done()
     if camera.path is not None and known is not None and any(
@@ -498,12 +569,26 @@ async def audit_loaded(shared: Session, page, network: NetworkTracker, url: str,
         await camera.again_full_page()  # on failure the window capture stays; crops outside it are skipped
     shot = camera.path
     checks = _with_evidence(checks, snapshot, url, shot, opts.out_dir, layer2_shot)
+    if record is not None:
+        from auditor.evidence.capture import snapshot_files
+        from auditor.models import Artefact
+        if shot is not None:
+            recorded.append(Artefact(path=str(shot), kind="screenshot", started_at=camera.started_at,
+                                     finished_at=camera.finished_at, note="full page" if known is None or
+                                     camera.full_page else "window"))
+        if layer2_shot is not None and layer2_shot.exists():
+            recorded.append(Artefact(path=str(layer2_shot), kind="screenshot", note="the banner's settings layer"))
+        if snapshot.choice is not None and snapshot.choice.screenshot:
+            recorded.append(Artefact(path=str(opts.out_dir / snapshot.choice.screenshot), kind="screenshot",
+                                     started_at=snapshot.choice.at, note="the banner at the moment of refusal"))
+        recorded += snapshot_files(record, stem, snapshot)
     return dataclasses.replace(
         result, final_url=page.url, title=snapshot.title, checks=checks, snapshot=snapshot, banner=report,
         key=page_key(url),
         language=detect_language(snapshot, shared.ctx.lexicon),
         screenshot=str(shot.relative_to(opts.out_dir)) if shot else None, finished_at=utc_now(),
-        notes=result.notes + tuple(camera.notes) + snapshot_notes(snapshot))
+        notes=result.notes + tuple(camera.notes) + snapshot_notes(snapshot) + tuple(record_notes),
+        artefacts=result.artefacts + (relative_artefacts(recorded, opts.out_dir) if recorded else ()))
 
 
 PAGE_SIZE_JS = """() => { const d = document.documentElement, b = document.body;
@@ -520,6 +605,8 @@ class Camera:
         self.job = None
         self.notes: list[Note] = []
         self.failure = ""
+        self.started_at = self.finished_at = ""  # UTC, of the capture the file now holds
+        self.full_page = False
 
     async def _options(self, full_page: bool) -> dict:
         opts = {"path": str(self.path), "full_page": full_page, "timeout": self.timeout_ms, "mask": self.mask}
@@ -538,7 +625,9 @@ class Camera:
 
     async def _take(self, full_page: bool) -> bool:
         try:
+            started = utc_now()
             await self.page.screenshot(**await self._options(full_page))
+            self.started_at, self.finished_at, self.full_page = started, utc_now(), full_page
             return True
         except Unresponsive:
             raise
@@ -668,6 +757,15 @@ def _finish_findings(result: CheckResult, snapshot, url: str, shot, shot_path: P
     return dataclasses.replace(result, findings=tuple(done))
 
 
+def judge_snapshot(snapshot: PageSnapshot, specs, ctx: CheckContext, key: str, debug: bool = False):
+    """The page checks' results on a collected page, its settings layer's findings added (marked layer 2), each
+    finding fingerprinted for the page key ``key``. Pure: a scan and a replay of a saved snapshot judge alike."""
+    checks = judge(snapshot, specs, ctx, debug)
+    if snapshot.second_layer is not None:
+        checks = _merge_layer(checks, judge(snapshot.second_layer, specs, ctx, debug))
+    return stamp(checks, key, judged_on(snapshot))
+
+
 def judged_on(snapshot: PageSnapshot):
     """For each finding, the snapshot it was judged on (the settings layer's for a layer-2 finding)."""
     def which(f: Finding) -> PageSnapshot:
@@ -737,10 +835,11 @@ async def _second_layer(shared: Session, page, network, snapshot: PageSnapshot, 
     return layer2, layer2_shot
 
 
-async def _refusal(shared: Session, url: str, shot: Path | None) -> ChoiceFacts | None:
-    """Refuse consent in a fresh context (the audited page stays as it is) and record what follows."""
+async def _refusal(shared: Session, url: str, shot: Path | None, har: Path | None = None) -> ChoiceFacts | None:
+    """Refuse consent in a fresh context (the audited page stays as it is) and record what follows (``har``:
+    the context's traffic, for an evidence pack)."""
     st = shared.options.settings
-    context, _blocked = await new_context(shared, target=url)
+    context, _blocked = await new_context(shared, target=url, har=har, offline=shared.options.offline_har(url))
     try:
         page = await open_page(context)
         network = NetworkTracker(page)

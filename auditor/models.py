@@ -391,6 +391,20 @@ class PageError:
 
 
 @dataclass(frozen=True)
+class Artefact:
+    """A file of evidence recorded for a page, a flow step or a flow (evidence packs): what it is, when it was
+    captured (UTC), and what it was derived from (a crop: its screenshot). ``path`` is relative to the output
+    folder. Kinds: screenshot, crop, mhtml, dom, har, console, snapshot, state, trace, flow-file."""
+
+    path: str
+    kind: str
+    started_at: str = ""
+    finished_at: str = ""
+    source: str = ""  # the artefact this one was derived from (relative path), "" for an original
+    note: str = ""  # e.g. the frame a DOM file is of, the context a HAR recorded
+
+
+@dataclass(frozen=True)
 class Note:
     """Something the report must say about how a page was audited, though it was audited (kinds documented in
     README.md, "Notes"): dialog, partial-load, screenshot-missing, screenshot-capped, service-worker,
@@ -440,6 +454,7 @@ class PageResult:
     origin: Origin | None = None  # where the target was named (config or targets file line); None: the command line
     key: str = ""  # the page key its fingerprints are anchored on (auditor/identity.py): address or flow step
     fail_on: str = ""  # the --fail-on that holds for this page after the per-URL overrides ("" : the run's)
+    artefacts: tuple[Artefact, ...] = ()  # evidence files recorded for an evidence pack (AuditOptions.record)
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -517,6 +532,7 @@ class FlowStep:
     at: str = ""
     note: str = ""  # why the submit guard let a click with final-sounding words through ("a link to another page")
     line: int = 0  # the step's line in the flow file (0: the start page, named on the file's ``start`` line)
+    acted_on: str = ""  # the visible text of what the step clicked, ticked or chose (journey checks; replay)
 
 
 @dataclass(frozen=True)
@@ -533,6 +549,7 @@ class FlowResult:
     trace: str | None = None  # Playwright trace (playwright show-trace FILE)
     started_at: str = ""
     finished_at: str = ""
+    artefacts: tuple[Artefact, ...] = ()  # the walk's own evidence files (HAR, trace, console, the flow file)
 
     @property
     def findings(self) -> tuple[Finding, ...]:

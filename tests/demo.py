@@ -1,7 +1,9 @@
 """`make demo`: serve the bundled demo shop, scan both variants page by page, walk its signup and checkout
 flows (fixtures/flows/), then let discovery find both journeys from each home page with no flow file and walk
 what it wrote; write out/demo/report.{html,json}, out/demo/flows/report.{html,json} and
-out/demo/discovered/report.{html,json} (flow files in out/demo/discovered/flows/), summarise.
+out/demo/discovered/report.{html,json} (flow files in out/demo/discovered/flows/); then seal the dark shop
+(pages and flows) into a signed, timestamped evidence pack (out/demo/pack/; a throwaway key in out/demo/keys/ and
+a local OpenSSL timestamp authority) and verify it; summarise.
 
 The dark variant must yield every check and the clean variant none; the demo says so and fails otherwise.
 """
@@ -9,8 +11,10 @@ The dark variant must yield every check and the clean variant none; the demo say
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -19,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from devserver import serve  # noqa: E402
+from tsa import local_tsa  # noqa: E402
 
 PAGES = ["index.html", "product.html", "cart.html", "checkout.html", "signup.html", "account.html"]
 OUT = ROOT / "out" / "demo"
@@ -37,7 +42,8 @@ def main() -> int:
         print("\ndiscovering the sign-up and checkout from each home page (no flow file)", flush=True)
         found = subprocess.run([sys.executable, "-m", "auditor", "discover", *homes, "--locale", "en-GB",
                                 "--out", str(OUT / "discovered")], cwd=ROOT)
-    for what, p in (("scan", proc), ("flow walk", walked), ("discovery", found)):
+        sealed = make_pack(origin, flows)
+    for what, p in (("scan", proc), ("flow walk", walked), ("discovery", found), ("evidence pack", sealed)):
         if p.returncode not in (0, 1):
             print(f"demo: the {what} failed (exit {p.returncode})", file=sys.stderr)
             return p.returncode
@@ -90,9 +96,39 @@ def main() -> int:
         print(f"demo: expected every check on the dark shop (missing: {sorted(missing)}) and none on the clean "
               f"shop (got: {dict(by_variant['clean'])})", file=sys.stderr)
         return 1
+    pack_files = [p for p in (OUT / "pack").rglob("*") if p.is_file()]
+    print(f"  evidence pack: {OUT / 'pack'} ({len(pack_files)} files, "
+          f"{sum(p.stat().st_size for p in pack_files) / 1e6:.1f} MB), signed and timestamped, verified; "
+          f"public key {OUT / 'keys' / 'demo.pub.pem'}")
     print(f"  as expected: the dark shop yields every check (except {', '.join(sorted(NOT_IN_SHOP))}, "
           "which only the check fixtures show), the clean shop none")
     return 0
+
+
+def make_pack(origin: str, flows) -> subprocess.CompletedProcess:
+    """The dark shop's pages and flows sealed into a signed, timestamped pack, then verified as a recipient
+    would (with the public key and the timestamp authority's certificate)."""
+    for old in (OUT / "pack", OUT / "keys", OUT / "pack-work", OUT / "tsa"):
+        shutil.rmtree(old, ignore_errors=True)
+    auditor = [sys.executable, "-m", "auditor"]
+    subprocess.run(auditor + ["keys", "generate", "--private", str(OUT / "keys" / "demo.pem")], cwd=ROOT,
+                   check=True, stdout=subprocess.DEVNULL)
+    dark = [f"{origin}/site/dark/{p}" for p in PAGES] + [str(f) for f in flows if f.name.startswith("dark-")]
+    print(f"\nsealing the dark shop ({len(dark)} pages and flows) into an evidence pack", flush=True)
+    with local_tsa(OUT / "tsa") as (tsa_url, ca):
+        started = time.monotonic()
+        made = subprocess.run(auditor + ["pack", str(OUT / "pack"), *dark, "--base", origin,
+                                         "--out", str(OUT / "pack-work"), "--key", str(OUT / "keys" / "demo.pem"),
+                                         "--tsa", tsa_url, "--operator", "make demo", "--case", "DEMO-1",
+                                         "--organisation", "consent-auditor demo",
+                                         "--description", "the dark demo shop, pages and flows"], cwd=ROOT)
+        print(f"  pack written in {time.monotonic() - started:.0f} s; verifying it as a recipient would", flush=True)
+        checked = subprocess.run(auditor + ["verify", str(OUT / "pack"), "--key", str(OUT / "keys" / "demo.pub.pem"),
+                                            "--tsa-ca", str(ca), "--operator", "make demo"], cwd=ROOT)
+    if made.returncode not in (0, 1):
+        return made
+    # a pack that does not verify fails the demo (verify's exit 1 is no "findings" here)
+    return subprocess.CompletedProcess(checked.args, 0 if checked.returncode == 0 else 4)
 
 
 if __name__ == "__main__":

@@ -111,13 +111,15 @@ async def walk(shared: Session, flow: Flow, number: int, trace_dir: Path | None 
     identity = make_identity(flow.locale or st.locale, flow.seed)
     started = utc_now()
     timeout_ms = int(st.timeout * 1000)
-    guarded = await open_context(shared, flow, identity)
+    slug = f"flow{number:02d}-" + (re.sub(r"[^A-Za-z0-9]+", "-", flow.name).strip("-")[:40] or "flow")
+    record = opts.out_dir / "evidence" / slug if opts.recording and opts.evidence else None
+    guarded = await open_context(shared, flow, identity, har=record / "visit.har" if record else None)
     context, blocked, refused = guarded.context, guarded.blocked, guarded.refused
     steps: list[FlowStep] = []
     seen: set[str] = set()
     state = WalkState()
     masked_targets = state.masked
-    slug = f"flow{number:02d}-" + (re.sub(r"[^A-Za-z0-9]+", "-", flow.name).strip("-")[:40] or "flow")
+    console = None
     trace = None
     error = ""
     complete = False
@@ -128,6 +130,9 @@ async def walk(shared: Session, flow: Flow, number: int, trace_dir: Path | None 
         page = await open_page(context)
         await guard_redirects(page, flow.scope, blocked)
         network = NetworkTracker(page)
+        if record is not None:
+            from auditor.evidence.capture import ConsoleLog
+            console = ConsoleLog(page)
 
         def mask():
             return tuple(page.locator(s) for s in SECRET_SELECTORS + tuple(masked_targets))
@@ -140,7 +145,8 @@ async def walk(shared: Session, flow: Flow, number: int, trace_dir: Path | None 
             result = await audit_loaded(shared, page, network, page.url, result,
                                         f"{slug}-step{index:02d}" if opts.out_dir is not None and opts.evidence else None,
                                         interact=False, mask=mask(), phase="before-choice" if index == 0 else "in-flow",
-                                        prices=True, layer=layer, known=seen)
+                                        prices=True, layer=layer, known=seen, record=record,
+                                        stem=f"step{index:02d}-")
             fresh = []
             for c in result.checks:
                 new = tuple(f for f in c.findings if f.fingerprint not in seen)
@@ -190,7 +196,8 @@ async def walk(shared: Session, flow: Flow, number: int, trace_dir: Path | None 
                         result = await asyncio.wait_for(audit_here(step, layer), budget)
                         last = (await probe(page), step.index, result)
                     done = FlowStep(index=step.index, kind=step.kind, label=_label(step, identity),
-                                    page=result, at=at, note=state.notes.get(step.index, ""))
+                                    page=result, at=at, note=state.notes.get(step.index, ""),
+                                    acted_on=acted.get(step.index, ""))
                     if _journey_finds_here(shared, flow, steps + [done], acted):
                         await _full_page_shot(page, done.page, opts, mask())
                     steps.append(done)
@@ -226,10 +233,37 @@ async def walk(shared: Session, flow: Flow, number: int, trace_dir: Path | None 
             await context.close()
         except Exception:
             pass
+    artefacts = _walk_files(record, flow, started, console, trace, opts.out_dir) if record is not None else ()
     return FlowResult(name=flow.name, path=flow.path, start=flow.start, complete=complete, error=error,
                       steps=tuple(steps), identity=tuple((k, str(v)) for k, v in identity.masked().items()),
                       blocked=tuple(blocked), refused=tuple(refused), trace=trace, started_at=started,
-                      finished_at=utc_now())
+                      finished_at=utc_now(), artefacts=artefacts)
+
+
+def _walk_files(record: Path, flow: Flow, started: str, console, trace: str | None, out_dir: Path) -> tuple:
+    """A walk's own evidence once its context closed: the HAR, the console, the trace, the flow file as walked."""
+    from auditor.engine import relative_artefacts
+    from auditor.models import Artefact
+    arts = []
+    now = utc_now()
+    if (record / "visit.har").exists():
+        arts.append(Artefact(path=str(record / "visit.har"), kind="har", started_at=started, finished_at=now,
+                             note="the flow's browser context, every step"))
+    if console is not None:
+        arts.append(console.write(record / "console.jsonl"))
+    if trace:
+        arts.append(Artefact(path=trace, kind="trace", started_at=started, finished_at=now,
+                             note="Playwright trace: playwright show-trace FILE"))
+    try:
+        source = Path(flow.path)
+        if source.is_file():
+            copy = record / ("flow" + (source.suffix or ".yaml"))
+            copy.write_bytes(source.read_bytes())
+            arts.append(Artefact(path=str(copy), kind="flow-file", started_at=now, finished_at=utc_now(),
+                                 note=f"the flow file as walked ({source.name})"))
+    except OSError:
+        pass
+    return relative_artefacts(arts, out_dir)
 
 
 @dataclasses.dataclass
@@ -239,9 +273,11 @@ class GuardedContext:
     refused: list  # requests carrying the test card data, aborted
 
 
-async def open_context(shared: Session, flow: Flow, identity: Identity) -> GuardedContext:
-    """A fresh browser context for one flow, with the settle script and the scope and card guards."""
-    context, _ = await new_context(shared, flow.viewport, flow.locale)
+async def open_context(shared: Session, flow: Flow, identity: Identity, har: Path | None = None) -> GuardedContext:
+    """A fresh browser context for one flow, with the settle script and the scope and card guards (``har``:
+    record its traffic there; a replay serves the flow from the HAR recorded for its name)."""
+    context, _ = await new_context(shared, flow.viewport, flow.locale, har=har,
+                                   offline=shared.options.offline_har(f"flow:{flow.name}"))
     out = GuardedContext(context, [], [])
     secrets = identity.secrets()
 
@@ -257,7 +293,7 @@ async def open_context(shared: Session, flow: Flow, identity: Identity) -> Guard
                 out.blocked.append(_short(url))
                 await route.abort("blockedbyclient")
                 return
-        await route.continue_()
+        await route.fallback()  # to the network, or to the recorded HAR of a replay
 
     def redirected(request):
         # a redirect is not offered to the route above (the browser follows it by itself): an in-scope address

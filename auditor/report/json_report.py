@@ -56,6 +56,7 @@ def page_dict(p: PageResult) -> dict[str, Any]:
         "notes": [{"kind": n.kind, "message": n.message} for n in p.notes],
         "origin": {"file": p.origin.file, "line": p.origin.line} if p.origin else None,
         "key": p.key,
+        "artefacts": [to_dict(a) for a in p.artefacts],
     }
 
 
@@ -104,8 +105,10 @@ def flow_dict(fl) -> dict[str, Any]:
         "name": fl.name, "file": fl.path, "start": fl.start, "complete": fl.complete, "error": fl.error or None,
         "identity": dict(fl.identity), "blocked_navigations": list(fl.blocked), "refused": list(fl.refused),
         "trace": fl.trace, "started_at": fl.started_at, "finished_at": fl.finished_at,
+        "artefacts": [to_dict(a) for a in fl.artefacts],
         "steps": [{"index": st.index, "kind": st.kind, "label": st.label, "status": st.status,
                    "error": st.error or None, "at": st.at, "note": st.note or None, "line": st.line,
+                   "acted_on": st.acted_on or None,
                    "page": page_dict(st.page) if st.page is not None else None} for st in fl.steps],
     }
 
