@@ -544,7 +544,7 @@ async def audit_loaded(shared: Session, page, network: NetworkTracker, url: str,
     snapshot = dataclasses.replace(snapshot, states=(before,), site=site_of(urlsplit(page.url).hostname or ""),
                                    layer=layer)
     report = find_banners(snapshot, shared.ctx, layer=layer)
-    layer2_shot = None
+    layer2_shot, layer2_times = None, ("", "")
     recorded: list = []
     record_notes: list = []
     if record is not None:  # the page as rendered, before anything is clicked
@@ -559,7 +559,7 @@ async def audit_loaded(shared: Session, page, network: NetworkTracker, url: str,
             second, choice = await asyncio.gather(
                 _second_layer(shared, page, network, snapshot, report, camera.path),
                 _refusal(shared, url, camera.path, record / "refusal.har" if record is not None else None))
-            layer2, layer2_shot = second
+            layer2, layer2_shot, layer2_times = second
             snapshot = dataclasses.replace(snapshot, second_layer=layer2, choice=choice)
         checks = judge_snapshot(snapshot, shared.specs, shared.ctx, page_key(url), opts.debug)
     finally:
@@ -577,10 +577,13 @@ async def audit_loaded(shared: Session, page, network: NetworkTracker, url: str,
                                      finished_at=camera.finished_at, note="full page" if known is None or
                                      camera.full_page else "window"))
         if layer2_shot is not None and layer2_shot.exists():
-            recorded.append(Artefact(path=str(layer2_shot), kind="screenshot", note="the banner's settings layer"))
-        if snapshot.choice is not None and snapshot.choice.screenshot:
-            recorded.append(Artefact(path=str(opts.out_dir / snapshot.choice.screenshot), kind="screenshot",
-                                     started_at=snapshot.choice.at, note="the banner at the moment of refusal"))
+            recorded.append(Artefact(path=str(layer2_shot), kind="screenshot", started_at=layer2_times[0],
+                                     finished_at=layer2_times[1], note="the banner's settings layer"))
+        choice_shot = opts.out_dir / snapshot.choice.screenshot if snapshot.choice and snapshot.choice.screenshot \
+            else None
+        if choice_shot is not None and choice_shot.exists():
+            recorded.append(Artefact(path=str(choice_shot), kind="screenshot", started_at=snapshot.choice.at,
+                                     finished_at=file_time(choice_shot), note="the banner at the moment of refusal"))
         recorded += snapshot_files(record, stem, snapshot)
     return dataclasses.replace(
         result, final_url=page.url, title=snapshot.title, checks=checks, snapshot=snapshot, banner=report,
@@ -819,20 +822,32 @@ async def _second_layer(shared: Session, page, network, snapshot: PageSnapshot, 
     st = shared.options.settings
     banner = next((b for b in understood(report) if best(b, "settings")), None)
     if banner is None:
-        return None, None
+        return None, None, ("", "")
     if not await click(page, snapshot, best(banner, "settings")):
-        return None, None
+        return None, None, ("", "")
     await settle(page, network, st.quiet_ms, st.settle_cap_ms)
     layer2 = await collect_page(page, page.url, await shared.terms, st.viewport)
     layer2 = dataclasses.replace(layer2, layer=2, site=snapshot.site)
-    layer2_shot = None
+    layer2_shot, times = None, ("", "")
     if shot is not None:
         layer2_shot = shot.with_name(f"{shot.stem}-layer2.png")
         try:
+            started = utc_now()
             await page.screenshot(path=str(layer2_shot), full_page=True)
+            times = (started, utc_now())
         except Exception:
             layer2_shot = None
-    return layer2, layer2_shot
+    return layer2, layer2_shot, times
+
+
+def file_time(path: Path) -> str:
+    """When a file was last written, as UTC ISO 8601 (the end of a capture the auditor did not time itself)."""
+    from datetime import datetime, timezone
+    try:
+        stamp = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    except OSError:
+        return ""
+    return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 async def _refusal(shared: Session, url: str, shot: Path | None, har: Path | None = None) -> ChoiceFacts | None:

@@ -394,7 +394,7 @@ class PageError:
 class Artefact:
     """A file of evidence recorded for a page, a flow step or a flow (evidence packs): what it is, when it was
     captured (UTC), and what it was derived from (a crop: its screenshot). ``path`` is relative to the output
-    folder. Kinds: screenshot, crop, mhtml, dom, har, console, snapshot, state, trace, flow-file."""
+    folder. Kinds: screenshot, crop, mhtml, dom, har, console, snapshot, state, text-map, trace, flow-file."""
 
     path: str
     kind: str

@@ -10,6 +10,9 @@ attributes (``checked``, ``value``, ``selected``, a textarea's text), which chan
 whose state was set keeps it); the attributes are put back right after. The DOM file and the archive therefore
 show what was on screen.
 
+A text map (``text-map.json``: each visible text and form value of the top document with its boxes) lets a
+redacted pack paint over what it redacts in the screenshots.
+
 Every artefact is returned as an :class:`Artefact` with its start and end time in UTC.
 """
 
@@ -94,6 +97,39 @@ SERIALISE_JS = r"""() => {
 }"""
 
 
+#: every visible text and form value of the frame with its boxes (one per line of text), in the frame's client
+#: coordinates, and the scroll offset: what redaction paints over in the screenshots (auditor/evidence/pack.py)
+TEXT_MAP_JS = r"""() => {
+  const out = [];
+  const rects = (list) => Array.from(list || []).filter(r => r.width > 0 && r.height > 0)
+      .slice(0, 40).map(r => [Math.round(r.left), Math.round(r.top), Math.ceil(r.width), Math.ceil(r.height)]);
+  const visit = (root, depth) => {
+    if (!root || depth > 30 || out.length > 20000) return;
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const text = n.nodeValue;
+      if (!text || !text.trim()) continue;
+      const parent = n.parentElement;
+      if (parent && /^(script|style|noscript|template)$/i.test(parent.localName)) continue;
+      const range = document.createRange();
+      range.selectNodeContents(n);
+      const boxes = rects(range.getClientRects());
+      if (boxes.length) out.push({text: text.slice(0, 2000), boxes});
+      if (out.length > 20000) return;
+    }
+    for (const el of root.querySelectorAll('input, textarea, select, [title], [placeholder], img[alt]')) {
+      const values = [el.value, el.title, el.placeholder, el.alt].filter(v => typeof v === 'string' && v.trim());
+      if (!values.length || el.type === 'hidden') continue;
+      const boxes = rects([el.getBoundingClientRect()]);
+      if (boxes.length) out.push({text: values.join(' ').slice(0, 2000), boxes});
+    }
+    for (const el of root.querySelectorAll('*')) if (el.shadowRoot) visit(el.shadowRoot, depth + 1);
+  };
+  visit(document, 0);
+  return {scroll: [Math.round(scrollX), Math.round(scrollY)], items: out};
+}"""
+
+
 def write_json(path: Path, data, kind: str, started: str | None = None) -> Artefact:
     """A JSON artefact (UTF-8, stable key order as given)."""
     started = started or utc_now()
@@ -151,6 +187,13 @@ async def archive(page, folder: Path, stem: str = "") -> tuple[list[Artefact], l
             path.write_text(str(markup or ""), encoding="utf-8", errors="surrogateescape")
             out.append(Artefact(path=str(path), kind="dom", started_at=started, finished_at=utc_now(),
                                 note=f.url[:500] if n else ""))
+        if frames:  # where each text of the top document is drawn (child frames' texts are not mapped)
+            started = utc_now()
+            try:
+                text_map = await worlds.call(frames[0], TEXT_MAP_JS)
+                out.append(write_json(folder / f"{stem}text-map.json", text_map, "text-map", started))
+            except (FrameGone, Unresponsive, RuntimeError) as exc:
+                problems.append(f"text map: {exc}")
     finally:
         for f in reflected:
             try:

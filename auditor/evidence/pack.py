@@ -165,18 +165,19 @@ def run_model(run: AuditRun) -> dict:
 
 
 def _boxes(value, matches) -> list:
-    """Boxes of every element in a snapshot (as to_dict data) whose text, value or label matches."""
+    """Boxes (x, y, width, height; top-document coordinates) of every element in a snapshot (as to_dict data)
+    whose text, value or label matches."""
     found = []
     if isinstance(value, dict):
         box = value.get("box")
         if isinstance(box, dict) and all(k in box for k in ("x", "y", "width", "height")):
             if any(isinstance(v, str) and v and matches(v) for k, v in value.items() if k != "box"):
-                found.append(box)
+                found.append((box["x"], box["y"], box["width"], box["height"]))
         for k, v in value.items():
             if k != "box" and isinstance(v, (dict, list)):
                 sub = _boxes(v, matches)
-                if sub and isinstance(box, dict) and "x" in box:
-                    found.append(box)  # an element holding a matching part: its box is the part's owner
+                if sub and isinstance(box, dict) and "x" in box:  # an element holding a matching part
+                    found.append((box["x"], box["y"], box["width"], box["height"]))
                 found += sub
     elif isinstance(value, list):
         for v in value:
@@ -184,33 +185,55 @@ def _boxes(value, matches) -> list:
     return found
 
 
+def _text_map_boxes(path: Path, matches) -> tuple[list, tuple[int, int]]:
+    """From a page's text map: the client boxes of every text or value that matches, and the scroll offset."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        scroll = tuple(int(v) for v in data.get("scroll", (0, 0)))[:2]
+        items = data.get("items") or []
+    except (OSError, ValueError, TypeError):
+        return [], (0, 0)
+    boxes = [tuple(b) for item in items if isinstance(item, dict) and matches(str(item.get("text", "")))
+             for b in item.get("boxes") or [] if isinstance(b, list) and len(b) == 4]
+    return boxes, (scroll if len(scroll) == 2 else (0, 0))
+
+
 def _mask_images(pack: Path, run: AuditRun, matches) -> int:
-    """Paint over what the redaction matches in every screenshot (the elements' boxes from the snapshot), then
-    cut the crops again from the masked screenshot. Returns the number of boxes painted."""
+    """Paint over what the redaction matches in every screenshot: the boxes of matching texts and values from
+    the page's text map (recorded with its archive) and of matching elements in its snapshot; then cut the crops
+    again from the masked screenshot. Returns the number of boxes painted."""
     from PIL import Image, ImageDraw
     from auditor.evidence.screenshots import crop_with_outline
     painted = 0
+    done: set[str] = set()
     for p, _, _ in audited_pages(run):
         if p.snapshot is None:
             continue
+        text_map = next((a.path for a in p.artefacts if a.kind == "text-map"), None)
+        client, scroll = _text_map_boxes(pack / text_map, matches) if text_map and _safe_rel(text_map) else ([], (0, 0))
         data = to_dict(p.snapshot)
-        boxes = _boxes({k: v for k, v in data.items() if k not in ("second_layer", "choice", "states")}, matches)
-        layer2 = _boxes(data.get("second_layer") or {}, matches)
-        for rel, these in ((p.screenshot, boxes),
-                           (next((a.path for a in p.artefacts if a.kind == "screenshot"
-                                  and a.path.endswith("-layer2.png")), None), layer2)):
-            if not rel or not these or not _safe_rel(rel) or not (pack / rel).exists():
+        page_boxes = _boxes({k: v for k, v in data.items() if k not in ("second_layer", "choice", "states")}, matches)
+        page_boxes += _boxes(data.get("second_layer") or {}, matches)
+        window_h = p.snapshot.viewport[1] if p.snapshot.viewport else 800
+        shots = [a.path for a in p.artefacts if a.kind == "screenshot"] + ([p.screenshot] if p.screenshot else [])
+        for rel in dict.fromkeys(shots):
+            if rel in done or not _safe_rel(rel) or not (pack / rel).is_file():
                 continue
-            path = pack / rel
-            with Image.open(path) as img:
+            done.add(rel)
+            with Image.open(pack / rel) as img:
                 img.load()
+                full = img.height > window_h + 1
+                dx, dy = scroll if full else (0, 0)
+                these = [(x + dx, y + dy, w, h) for x, y, w, h in client] + (page_boxes if full or not any(scroll)
+                                                                            else [])
+                if not these:
+                    continue
                 draw = ImageDraw.Draw(img)
-                for b in these:
-                    draw.rectangle((b["x"] - 2, b["y"] - 2, b["x"] + b["width"] + 2, b["y"] + b["height"] + 2),
-                                   fill=(0, 0, 0))
+                for x, y, w, h in these:
+                    draw.rectangle((x - 2, y - 2, x + w + 2, y + h + 2), fill=(0, 0, 0))
                     painted += 1
-                img.save(path)
-        if p.screenshot and (pack / p.screenshot).exists():
+                img.save(pack / rel)
+        if p.screenshot and (pack / p.screenshot).is_file():
             with Image.open(pack / p.screenshot) as shot:
                 shot.load()
                 for f in p.findings:
@@ -221,10 +244,23 @@ def _mask_images(pack: Path, run: AuditRun, matches) -> int:
 
 
 def _redactor(specs: tuple[str, ...], secrets: set[str]):
-    """The user's redaction and the test identity's secrets (always masked) as one redactor."""
+    """The user's redaction and the test identity's secrets (always masked, literally) as one redactor."""
     from auditor.evidence import redact
-    literal = [re.escape(s) for s in sorted(secrets, key=len, reverse=True) if len(s) >= 4]
-    return redact.parse(list(specs) + literal), len(specs)
+    literal = ["re:" + re.escape(s) for s in sorted(secrets, key=len, reverse=True) if len(s) >= 4]
+    return redact.parse(list(specs) + literal)
+
+
+def _mask_command(command: str, specs: tuple[str, ...]) -> str:
+    """The command line as recorded in the pack: a redaction pattern may spell out what it redacts, so each
+    is written as its number."""
+    from auditor.evidence import redact
+    n = 0
+    for spec in specs:
+        if spec in redact.KINDS:
+            continue
+        n += 1
+        command = command.replace(spec, f"<pattern {n}>")
+    return command
 
 
 # --------------------------------------------------------------------------- environment
@@ -293,11 +329,13 @@ def _artefact_rows(run: AuditRun, out_dir: Path) -> list[dict]:
             add(a, **where)
         if p.screenshot:
             add(Artefact(p.screenshot, "screenshot", p.started_at, p.finished_at), **where)
+        layer2 = next((a.path for a in p.artefacts if a.kind == "screenshot" and a.path.endswith("-layer2.png")), "")
         for f in p.findings:
             if f.screenshot:
                 add(Artefact(f.screenshot, "crop", p.started_at, p.finished_at,
-                             source=(p.screenshot or "") if dict(f.details).get("layer") != 2 else "",
-                             note=f"evidence of {f.check}"), **where)
+                             source=(p.screenshot or "") if dict(f.details).get("layer") != 2 else layer2,
+                             note=f"evidence of {f.check}, cut from the screenshot with the element outlined"),
+                    **where)
     for fl in run.flows:
         for a in fl.artefacts:
             add(a, flow=fl.name)
@@ -318,6 +356,9 @@ def build(run: AuditRun, out_dir: Path, pack_dir: Path, opts: PackOptions, *, se
     pack_dir.mkdir(parents=True, exist_ok=True)
     result = PackResult(path=pack_dir)
     run = _for_pack(run, out_dir)
+    if opts.redact:
+        run = dataclasses.replace(run, settings=dataclasses.replace(
+            run.settings, command=_mask_command(run.settings.command, opts.redact)))
     # 1. the evidence files, copied as they are
     for rel in cited(run):
         if not _safe_rel(rel):
@@ -330,10 +371,9 @@ def build(run: AuditRun, out_dir: Path, pack_dir: Path, opts: PackOptions, *, se
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dest)
     # 2. redaction before anything is sealed: the files, then the pictures
-    redactor, user_patterns = _redactor(opts.redact, secrets)
+    redactor = _redactor(opts.redact, secrets)
     from auditor.evidence import redact
-    probe, _ = _redactor(opts.redact, secrets)
-    painted = _mask_images(pack_dir, run, lambda s: probe.text(s) != s) if opts.redact else 0
+    painted = _mask_images(pack_dir, run, redactor.matches) if opts.redact else 0
     redact.redact_tree(pack_dir, redactor)
     # 3. the reports, from the copied (and redacted) files
     reports_at = utc_now()
@@ -368,7 +408,7 @@ def build(run: AuditRun, out_dir: Path, pack_dir: Path, opts: PackOptions, *, se
     result.redacted = redacted
     env = environment(run, opts, rows, redacted, specs, result.problems)
     (pack_dir / "environment.json").write_text(json.dumps(env, ensure_ascii=False, indent=1), encoding="utf-8")
-    redact.redact_file(pack_dir / "environment.json", _redactor(opts.redact, secrets)[0])
+    redact.redact_file(pack_dir / "environment.json", _redactor(opts.redact, secrets))
     # 4. the bag
     bag_info = {"Source-Organization": opts.organisation or "not given",
                 "Contact-Name": opts.contact or "not given",

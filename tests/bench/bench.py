@@ -18,6 +18,10 @@
    tall, each with a pre-ticked box at the very end, against the plain load+screenshot script: time, peak
    memory of the whole process tree, and whether the box was found.
 
+7. Evidence packs (issue 14): `auditor scan` of each dark demo-shop page alone, and `auditor scan --pack DIR
+   --key KEY` of the same page (HAR, MHTML, DOM, console, snapshot, the PDF report, the bag, the signature),
+   alternately; the time the pack adds and its size per page.
+
 Options: ``--rounds N`` (default 3), ``--pages N`` (fixture pages in part 1, default 12), ``--skip PART``,
 ``--no-interact`` (time the first-layer audit alone, without opening settings or refusing consent).
 Results also go to out/bench/bench.json.
@@ -430,6 +434,42 @@ def bench_accuracy(origin: str, kind: str = "all") -> dict:
     return out
 
 
+def bench_pack(origin: str, rounds: int) -> dict:
+    """Part 7: a scan with and without an evidence pack, alternately, per dark demo-shop page."""
+    rows = []
+    pages = ["index.html", "product.html", "cart.html", "checkout.html", "signup.html", "account.html"]
+    with tempfile.TemporaryDirectory() as tmp:
+        key = Path(tmp) / "k.pem"
+        subprocess.run([sys.executable, "-m", "auditor", "keys", "generate", "--private", str(key)], cwd=ROOT,
+                       check=True, stdout=subprocess.DEVNULL)
+        for page in pages:
+            url = f"{origin}/site/dark/{page}"
+            plain, packed, sizes = [], [], []
+            for r in range(rounds):
+                order = ("plain", "pack") if r % 2 == 0 else ("pack", "plain")
+                for which in order:
+                    if which == "plain":
+                        plain.append(_timed([sys.executable, "-m", "auditor", "scan", url, "--out", f"{tmp}/s{r}"])[0])
+                    else:
+                        dest = Path(tmp) / f"pack-{page}-{r}"
+                        packed.append(_timed([sys.executable, "-m", "auditor", "scan", url, "--out", f"{tmp}/p{r}",
+                                              "--pack", str(dest), "--key", str(key)])[0])
+                        sizes.append(sum(f.stat().st_size for f in dest.rglob("*") if f.is_file()))
+            a, b = statistics.median(plain), statistics.median(packed)
+            rows.append({"page": page, "scan_s": round(a, 3), "scan_with_pack_s": round(b, 3),
+                         "added_s": round(b - a, 3), "ratio": round(b / a, 3),
+                         "pack_bytes": int(statistics.median(sizes))})
+            print(f"  {page:<16} scan {a:6.2f}s  with pack {b:6.2f}s  (+{b - a:4.2f}s, x{b / a:4.2f})  "
+                  f"pack {statistics.median(sizes) / 1e6:5.2f} MB", flush=True)
+    summary = {"pages": rows, "median_added_s": round(statistics.median(r["added_s"] for r in rows), 3),
+               "median_ratio": round(statistics.median(r["ratio"] for r in rows), 3),
+               "median_pack_mb": round(statistics.median(r["pack_bytes"] for r in rows) / 1e6, 2),
+               "rounds": rounds}
+    print(f"  median: +{summary['median_added_s']:.2f}s a page (x{summary['median_ratio']:.2f}), "
+          f"{summary['median_pack_mb']:.2f} MB a pack of one page", flush=True)
+    return summary
+
+
 def default_pages(n: int) -> list[str]:
     from harness import FIXTURES, fixture_pages
 
@@ -461,7 +501,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--pages", type=int, default=12)
     ap.add_argument("--skip", action="append", default=[],
-                    choices=["scan", "collector", "accuracy", "blind", "flows", "discovery", "big"])
+                    choices=["scan", "collector", "accuracy", "blind", "flows", "discovery", "big", "pack"])
     ap.add_argument("--no-interact", action="store_true",
                     help="time scans with --no-interact (first layer only: no settings layer, no refusal)")
     args = ap.parse_args()
@@ -491,6 +531,10 @@ def main() -> int:
                   f"{args.rounds})", flush=True)
             with serve_all() as twins:
                 results["shop_discovery"] = bench_shop_discovery(twins, args.rounds)
+        if "pack" not in args.skip:
+            print(f"7. evidence packs: a scan with and without --pack, per dark demo page (median of {args.rounds})",
+                  flush=True)
+            results["pack"] = bench_pack(origin, args.rounds)
     if "collector" not in args.skip:
         print("2. collector time on generated pages", flush=True)
         results["collector"] = bench_collector([1_000, 10_000, 100_000], runs=args.rounds + 2)
