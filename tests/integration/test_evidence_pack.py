@@ -281,3 +281,16 @@ def test_redaction_removes_a_planted_address_from_every_file(tmp_path):
             assert shown.convert("L").crop((x, y, x + w, y + h)).getextrema()[1] > 128  # it was drawn there
     assert PLANTED not in json.dumps(env)
     assert auditor("verify", tmp_path / "pack", "--read-only").returncode == 0
+    # the redacted archive still opens offline, and shows the box a script ticked (live state, not markup)
+    from playwright.sync_api import sync_playwright
+    from auditor.browser.launch import find_browser
+    mhtml = next((tmp_path / "pack" / "data" / "evidence").rglob("page.mhtml"))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=find_browser(None, pw))
+        page = browser.new_context(offline=True).new_page()
+        page.goto(mhtml.as_uri())
+        shown = page.evaluate("() => [document.getElementById('partners').checked, "
+                              "document.getElementById('email').value, document.body.innerText]")
+        browser.close()
+    assert shown[0] is True, "the script-ticked box is archived ticked"
+    assert "[redacted:email]" in shown[1] and PLANTED not in shown[2]
