@@ -240,7 +240,9 @@ def _seal(inv: Invocation, run, secrets: set[str]) -> int:
     from auditor.evidence import pack, verify
     try:
         made = pack.build(run, inv.out_dir, inv.pack_dir, inv.pack, secrets=secrets, browser_path=inv.options.browser,
-                          tracker_files=inv.options.tracker_files)
+                          tracker_files=inv.options.tracker_files,
+                          policy={"select": list(inv.options.select), "ignore": list(inv.options.ignore),
+                                  "severity": [list(x) for x in inv.options.severity]})
     except AuditorError as exc:
         err.print(f"error: evidence pack: {exc}", markup=False)
         return int(ExitCode.TARGET_FAILED)
@@ -658,7 +660,8 @@ def verify_cmd(
     key: Optional[str] = typer.Option(None, "--key", help="The public key the pack must be signed with (PEM)."),
     tsa_ca: Optional[str] = typer.Option(None, "--tsa-ca", help="CA certificate(s) the timestamp's signer must chain to."),
     operator: Optional[str] = typer.Option(None, "--operator", help="Who verifies (recorded in the custody log)."),
-    read_only: bool = typer.Option(False, "--read-only", help="Do not add a \"verified\" record to the custody log."),
+    read_only: bool = typer.Option(False, "--read-only", help="Do not add a \"verified\" record to the custody log "
+                                                              "(one is added only when --key was checked)."),
 ) -> None:
     """Check an evidence pack: every file as sealed, nothing missing or added, signature, timestamp, custody.
     Exit 0 intact, 1 changed (each file named), 2 not a readable pack."""
@@ -669,9 +672,13 @@ def verify_cmd(
         if verdict.intact:
             for fact in verdict.facts:
                 out.print(f"ok: {fact}", markup=False)
+            for warning in verdict.warnings:
+                out.print(f"warning: {warning}", markup=False)
             recorded = not read_only and verify.record(Path(pack), verdict, operator or "")
-            out.print(f"intact: {pack}" + ("" if recorded or read_only else " (read-only: no custody record added)"),
-                      markup=False)
+            why = ("" if recorded or read_only else " (no custody record added: " + (
+                "only a verification against --key is recorded)" if not verdict.key_checked else "read-only)"))
+            out.print(f"intact: {pack}" + ("" if verdict.key_checked else ", as sealed by whoever holds the key it "
+                                                                          "carries") + why, markup=False)
             return ExitCode.OK
         for line in verdict.lines():
             out.print(line, markup=False)
@@ -683,29 +690,42 @@ def verify_cmd(
 @app.command("export")
 def export_cmd(
     pack: str = typer.Argument(..., help="An evidence pack (folder)."),
-    archive: str = typer.Argument(..., help="The archive to write (.zip or .tar.gz)."),
+    archive: str = typer.Argument(..., help="The archive to write (NAME.zip or NAME.tar.gz)."),
     operator: Optional[str] = typer.Option(None, "--operator", help="Who exports (recorded in the custody log)."),
 ) -> None:
     """Record the export in the pack's custody log and write the pack as one archive (verified first)."""
     def body():
         import shutil
+        import tempfile
         from auditor.evidence import custody, verify
-        verdict = verify.verify(pack)
+        source = Path(pack).resolve()
+        verdict = verify.verify(source)
         if not verdict.intact:
             for line in verdict.lines():
                 err.print(f"error: {line}", markup=False)
             return ExitCode.FINDINGS
-        dest = Path(archive)
-        fmt = "zip" if dest.name.endswith(".zip") else "gztar" if dest.name.endswith((".tar.gz", ".tgz")) else None
-        if fmt is None:
-            raise UsageError(f"{archive}: expected a .zip or .tar.gz name")
+        dest = Path(archive).resolve()
+        name = dest.name
+        fmt, stem = ("zip", name[:-4]) if name.endswith(".zip") else ("gztar", name[:-7]) if name.endswith(
+            ".tar.gz") else (None, "")
+        if fmt is None or not stem:
+            raise UsageError(f"{archive}: expected a NAME.zip or NAME.tar.gz")
         if dest.exists():
             raise UsageError(f"{archive}: exists (an export never writes over a file)")
-        custody.append(Path(pack), "exported", operator or "", archive=dest.name)
-        stem = dest.name.removesuffix(".zip").removesuffix(".tar.gz").removesuffix(".tgz")
-        made = shutil.make_archive(str(dest.parent / stem), fmt, root_dir=str(Path(pack).parent),
-                                   base_dir=Path(pack).resolve().name)
-        typer.echo(f"exported: {made}")
+        if dest == source or source in dest.parents:
+            raise UsageError(f"{archive}: inside the pack (it would change what it archives)")
+        log = source / custody.NAME
+        before = log.read_bytes()
+        custody.append(source, "exported", operator or "", archive=name)
+        try:
+            with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
+                made = shutil.make_archive(str(Path(tmp) / stem), fmt, root_dir=str(source.parent),
+                                           base_dir=source.name)
+                os.replace(made, dest)
+        except BaseException:
+            log.write_bytes(before)  # no archive, no export record
+            raise
+        typer.echo(f"exported: {dest}")
         return ExitCode.OK
     raise typer.Exit(_guard(False, body))
 
@@ -757,6 +777,7 @@ def _replay_pack(pack: Path, kw: dict) -> ExitCode:
     from auditor.lexicon import load
     from auditor.registry import CheckContext
     original, data = replaying.load(pack)
+    was = replaying.policy(pack)  # the pack's own selection, unless told otherwise
     out_dir = Path(kw.get("out") or "auditor-replay")
     outputs = {"json": Path(kw.get("json_path") or out_dir / "report.json"),
                "html": Path(kw.get("html_path") or out_dir / "report.html"),
@@ -764,8 +785,12 @@ def _replay_pack(pack: Path, kw: dict) -> ExitCode:
     if kw.get("fail_on") is not None and kw["fail_on"] not in SEVERITY_RANK:
         raise UsageError(f"--fail-on: expected high, medium or low, got {kw['fail_on']!r}")
     st = original.settings
-    options = api.Options(fail_on=kw.get("fail_on") or "low", select=tuple(_split(kw.get("select")) or ()),
-                          ignore=tuple(_split(kw.get("ignore")) or ()), browser=kw.get("browser"),
+    given = kw.get("select") or kw.get("ignore")
+    select = tuple(_split(kw.get("select")) or ()) if given else tuple(was.get("select") or ())
+    ignore = tuple(_split(kw.get("ignore")) or ()) if given else tuple(was.get("ignore") or ())
+    severity = tuple(tuple(x) for x in was.get("severity") or () if isinstance(x, list) and len(x) == 2)
+    options = api.Options(fail_on=kw.get("fail_on") or "low", select=select, ignore=ignore, severity=severity,
+                          browser=kw.get("browser"),
                           debug=bool(kw.get("debug")), viewport=tuple(st.viewport), locale=st.locale,
                           interact=st.interact, command=" ".join(["auditor"] + sys.argv[1:])).validate()
     out_dir.mkdir(parents=True, exist_ok=True)

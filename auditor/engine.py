@@ -854,7 +854,9 @@ async def _refusal(shared: Session, url: str, shot: Path | None, har: Path | Non
     """Refuse consent in a fresh context (the audited page stays as it is) and record what follows (``har``:
     the context's traffic, for an evidence pack)."""
     st = shared.options.settings
-    context, _blocked = await new_context(shared, target=url, har=har, offline=shared.options.offline_har(url))
+    opts = shared.options
+    context, _blocked = await new_context(shared, target=url, har=har,
+                                          offline=opts.offline_har(f"refusal:{url}") or opts.offline_har(url))
     try:
         page = await open_page(context)
         network = NetworkTracker(page)

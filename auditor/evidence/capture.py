@@ -8,7 +8,8 @@ Form state. Chromium's MHTML (and any markup serialiser) writes a control's *mar
 would not show the pre-ticked box the audit found. Before archiving, the live state is written into the
 attributes (``checked``, ``value``, ``selected``, a textarea's text), which changes nothing on screen (a control
 whose state was set keeps it); the attributes are put back right after. The DOM file and the archive therefore
-show what was on screen.
+show what was on screen. What was typed into a password or payment-card field (by name, id or autocomplete) is
+never written out this way.
 
 A text map (``text-map.json``: each visible text and form value of the top document with its boxes) lets a
 redacted pack paint over what it redacts in the screenshots.
@@ -43,6 +44,9 @@ REFLECT_JS = r"""(mode) => {
   }
   const list = [];
   globalThis[KEY] = list;
+  const secret = (el) => /^(password|hidden)$/i.test(el.type || '') ||
+      /^cc-|current-password|new-password|one-time-code/i.test(el.getAttribute('autocomplete') || '') ||
+      /card|cvc|cvv|csc|expir|iban|security.?code|passw|pin\b/i.test((el.name || '') + ' ' + (el.id || ''));
   const put = (el, name, want) => {
     const old = el.getAttribute(name);
     if (old === want || (want !== null && old !== null && name !== 'value')) return;
@@ -57,11 +61,11 @@ REFLECT_JS = r"""(mode) => {
         if (tag === 'input') {
           const type = (el.type || '').toLowerCase();
           if (type === 'checkbox' || type === 'radio') put(el, 'checked', el.checked ? '' : null);
-          else if (type !== 'file' && type !== 'password' && el.value !== (el.getAttribute('value') || ''))
+          else if (type !== 'file' && !secret(el) && el.value !== (el.getAttribute('value') || ''))
             put(el, 'value', el.value);
         } else if (tag === 'option') {
           put(el, 'selected', el.selected ? '' : null);
-        } else if (tag === 'textarea' && el.value !== el.textContent) {
+        } else if (tag === 'textarea' && !secret(el) && el.value !== el.textContent) {
           list.push([el, '#text', el.textContent]);
           el.textContent = el.value;
         }
@@ -101,6 +105,9 @@ SERIALISE_JS = r"""() => {
 #: coordinates, and the scroll offset: what redaction paints over in the screenshots (auditor/evidence/pack.py)
 TEXT_MAP_JS = r"""() => {
   const out = [];
+  const secret = (el) => /^(password|hidden)$/i.test(el.type || '') ||
+      /^cc-|current-password|new-password|one-time-code/i.test(el.getAttribute('autocomplete') || '') ||
+      /card|cvc|cvv|csc|expir|iban|security.?code|passw|pin\b/i.test((el.name || '') + ' ' + (el.id || ''));
   const rects = (list) => Array.from(list || []).filter(r => r.width > 0 && r.height > 0)
       .slice(0, 40).map(r => [Math.round(r.left), Math.round(r.top), Math.ceil(r.width), Math.ceil(r.height)]);
   const visit = (root, depth) => {
@@ -119,7 +126,7 @@ TEXT_MAP_JS = r"""() => {
     }
     for (const el of root.querySelectorAll('input, textarea, select, [title], [placeholder], img[alt]')) {
       const values = [el.value, el.title, el.placeholder, el.alt].filter(v => typeof v === 'string' && v.trim());
-      if (!values.length || el.type === 'hidden') continue;
+      if (!values.length || secret(el)) continue;
       const boxes = rects([el.getBoundingClientRect()]);
       if (boxes.length) out.push({text: values.join(' ').slice(0, 2000), boxes});
     }

@@ -1,5 +1,5 @@
 """The chain of custody of an evidence pack: ``custody.log``, a tag file of JSON lines, one per event (created,
-signed, timestamped, verified, exported). Each line holds the SHA-256 of the line before it (the first: of
+timestamped, sealed, signed, verified, exported). Each line holds the SHA-256 of the line before it (the first: of
 nothing, 64 zeros), so a line edited, removed or inserted anywhere but at the very end breaks the chain at the
 next line; and its own hash (``this``, over the record without it), so a damaged line is seen even at the end.
 The first line names the tag manifests' hashes, the "signed" line the signature file's, the "timestamped" line
@@ -32,8 +32,9 @@ def who() -> str:
         return ""
 
 
-def append(pack: Path, event: str, operator: str = "", **detail) -> dict:
-    """Add one event to the pack's custody log; returns the line written."""
+def append(pack: Path, event: str, operator: str = "", signer=None, **detail) -> dict:
+    """Add one event to the pack's custody log; returns the line written. ``signer`` (the pack's Ed25519 private
+    key): the record also carries a signature over its own hash, so it cannot be rewritten without the key."""
     path = pack / NAME
     prev = GENESIS
     seq = 1
@@ -45,15 +46,28 @@ def append(pack: Path, event: str, operator: str = "", **detail) -> dict:
     entry = {"seq": seq, "at": utc_now(), "event": event, "account": who(), "operator": operator,
              "detail": detail, "prev": prev}
     entry["this"] = own_hash(entry)
+    if signer is not None:
+        import base64
+        entry["sig"] = base64.b64encode(signer.sign(entry["this"].encode("ascii"))).decode("ascii")
     with open(path, "ab") as fh:
         fh.write(json.dumps(entry, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n")
     return entry
 
 
 def own_hash(entry: dict) -> str:
-    """The SHA-256 of a record without its ``this`` field (canonical JSON)."""
-    body = {k: v for k, v in entry.items() if k != "this"}
+    """The SHA-256 of a record without its ``this`` and ``sig`` fields (canonical JSON)."""
+    body = {k: v for k, v in entry.items() if k not in ("this", "sig")}
     return _digest(json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+
+
+def signed_by(entry: dict, public_key) -> bool:
+    """Does the record carry a valid signature by ``public_key`` over its own hash?"""
+    import base64
+    try:
+        public_key.verify(base64.b64decode(entry["sig"], validate=True), own_hash(entry).encode("ascii"))
+        return True
+    except Exception:
+        return False
 
 
 def check(pack: Path) -> tuple[list[dict], list[str]]:
@@ -61,12 +75,14 @@ def check(pack: Path) -> tuple[list[dict], list[str]]:
     path = pack / NAME
     if not path.exists():
         return [], [f"{NAME}: missing"]
+    if path.is_symlink() or not path.is_file():
+        return [], [f"{NAME}: not a regular file"]
     entries, problems = [], []
     prev = GENESIS
     for n, raw in enumerate(path.read_bytes().splitlines(), start=1):
         try:
             entry = json.loads(raw.decode("utf-8"))
-            if not isinstance(entry, dict):
+            if not isinstance(entry, dict) or not isinstance(entry.get("detail", {}), dict):
                 raise ValueError("not an object")
         except (ValueError, UnicodeDecodeError):
             problems.append(f"{NAME}: line {n} is not a custody record")

@@ -8,10 +8,13 @@ the console, per flow the flow file as walked and the Playwright trace; then ``r
 ``report.pdf`` (the HTML printed by Chromium), ``run.json`` (the result model, for replay) and
 ``environment.json`` (what ran, where, when, by whom). Manifests and tag manifests are in SHA-256 and SHA-512.
 
-Sealing: ``signature.json`` is an Ed25519 signature over ``tagmanifest-sha256.txt`` (which hashes the payload
-manifests and ``bag-info.txt``), with the public key and its fingerprint; ``timestamp.tsr`` an RFC 3161 token over
-the same file from the timestamp authority named; ``custody.log`` the chain of custody. These three are tag files
-outside the tag manifest (they are written after it).
+Sealing. ``seal.txt`` states what is sealed: the hash of each tag manifest (which hash the payload manifests and
+``bag-info.txt``, which hash every payload file), the operator, the case, the time, the timestamp authority; its
+last line is the hash of the timestamp token. ``timestamp.tsr`` is an RFC 3161 token over ``seal.txt`` without
+that last line (``timestamp.json`` says what the token says); ``signature.json`` an Ed25519 signature over the
+whole ``seal.txt``, so the timestamp cannot be stripped or swapped unseen; ``custody.log`` the chain of custody,
+whose records made while sealing are signed too. These are tag files outside the tag manifests (they are
+written after them).
 """
 
 from __future__ import annotations
@@ -38,10 +41,15 @@ FORMAT = "consent-auditor/pack/v1"
 SIGNATURE = "signature.json"
 TIMESTAMP = "timestamp.tsr"
 TIMESTAMP_INFO = "timestamp.json"
-#: tag files written after the tag manifest (so not listed in it); verify accepts these and no other
-SEAL_FILES = (SIGNATURE, TIMESTAMP, TIMESTAMP_INFO, custody.NAME)
-SIGNED_FILE = "tagmanifest-sha256.txt"
+SEAL = "seal.txt"
+#: tag files written after the tag manifests (so not listed in them); verify accepts these and no other
+SEAL_FILES = (SEAL, SIGNATURE, TIMESTAMP, TIMESTAMP_INFO, custody.NAME)
+SIGNED_FILE = SEAL
 TAG_MANIFESTS = ("tagmanifest-sha256.txt", "tagmanifest-sha512.txt")
+SEAL_HEADER = "consent-auditor evidence pack seal v1"
+TOKEN_LINE = "timestamp-token-sha256: "
+#: custody events written while sealing (signed by the pack's key when there is one)
+SEALING_EVENTS = ("created", "timestamped", "timestamp-failed", "sealed", "signed")
 
 
 def file_sha256(path: Path) -> str:
@@ -67,6 +75,10 @@ class PackOptions:
 
     def validate(self) -> "PackOptions":
         """Raise UsageError for a bad key, TSA address or redaction pattern, before any browser starts."""
+        for name in ("operator", "case", "organisation", "contact", "description"):
+            value = getattr(self, name)
+            if any(ch in value for ch in "\r\n\x00") or any(ord(ch) < 32 and ch != "\t" for ch in value):
+                raise UsageError(f"--{name}: one line of text please (no line breaks or control characters)")
         if self.key is not None:
             from auditor.evidence import signing
             signing.load_private(self.key)
@@ -306,6 +318,7 @@ def environment(run: AuditRun, opts: PackOptions, artefacts: list[dict], redacte
         "geolocation": None,
         "proxy": proxies or None,
         "command": st.command,
+        "argv": [_mask_command(a, opts.redact) for a in sys.argv] if st.command else [],
         "operator": opts.operator, "case": opts.case, "account": custody.who(),
         "started_at": run.started_at, "finished_at": run.finished_at,
         "artefacts": artefacts,
@@ -346,8 +359,10 @@ def _artefact_rows(run: AuditRun, out_dir: Path) -> list[dict]:
 
 
 def build(run: AuditRun, out_dir: Path, pack_dir: Path, opts: PackOptions, *, secrets: set[str] = frozenset(),
-          browser_path: str | None = None, tracker_files: tuple = (), specs=None) -> PackResult:
-    """Seal ``run`` (audited with ``Options(record=True, out_dir=out_dir)``) into a new pack at ``pack_dir``."""
+          browser_path: str | None = None, tracker_files: tuple = (), specs=None,
+          policy: dict | None = None) -> PackResult:
+    """Seal ``run`` (audited with ``Options(record=True, out_dir=out_dir)``) into a new pack at ``pack_dir``.
+    ``policy``: the checks selected and ignored for the run (replay applies the same)."""
     from auditor.registry import discover
     started = time.monotonic()
     specs = specs if specs is not None else discover()
@@ -378,7 +393,8 @@ def build(run: AuditRun, out_dir: Path, pack_dir: Path, opts: PackOptions, *, se
     # 3. the reports, from the copied (and redacted) files
     reports_at = utc_now()
     from auditor.report import html_report, json_report
-    (pack_dir / "run.json").write_text(json.dumps(run_model(run), ensure_ascii=False), encoding="utf-8")
+    model = {**run_model(run), "policy": policy or {}}
+    (pack_dir / "run.json").write_text(json.dumps(model, ensure_ascii=False), encoding="utf-8")
     json_report.write(run, pack_dir / "report.json")
     html_report.write(run, pack_dir / "report.html", pack_dir, specs, tracker_files)
     for name in ("run.json", "report.json", "report.html"):
@@ -419,17 +435,25 @@ def build(run: AuditRun, out_dir: Path, pack_dir: Path, opts: PackOptions, *, se
                 "Bag-Software-Agent": f"consent-auditor {run.version} (bagit)",
                 "Bag-Group-Identifier": FORMAT}
     _make_bag(pack_dir, bag_info)
-    custody.append(pack_dir, "created", opts.operator, case=opts.case, tool=f"{run.tool} {run.version}",
+    # 5. seal: state what is sealed, have it timestamped, sign the statement with the token's hash in it
+    from auditor.evidence import signing
+    signer = signing.load_private(opts.key) if opts.key is not None else None
+    custody.append(pack_dir, "created", opts.operator, signer=signer, case=opts.case,
+                   tool=f"{run.tool} {run.version}",
                    **{f"{name.replace('-', '_').removesuffix('.txt')}": file_sha256(pack_dir / name)
                       for name in TAG_MANIFESTS})
-    # 5. seal
-    if opts.key is not None:
-        result.signed_by = sign_pack(pack_dir, opts.key, opts.operator)
+    body = seal_body(pack_dir, opts)
+    token = b""
     if opts.tsa:
         try:
-            result.timestamp = timestamp_pack(pack_dir, opts.tsa, opts.operator)
+            token, result.timestamp = timestamp_pack(pack_dir, body, opts.tsa, opts.operator, signer)
         except PackError as exc:
             result.problems.append(str(exc))
+    seal = body + (TOKEN_LINE + (hashlib.sha256(token).hexdigest() if token else "none") + "\n").encode()
+    (pack_dir / SEAL).write_bytes(seal)
+    custody.append(pack_dir, "sealed", opts.operator, signer=signer, seal_sha256=file_sha256(pack_dir / SEAL))
+    if signer is not None:
+        result.signed_by = sign_pack(pack_dir, signer, opts.operator)
     files = [p for p in (pack_dir / "data").rglob("*") if p.is_file()]
     result.files, result.bytes = len(files), sum(p.stat().st_size for p in files)
     result.seconds = time.monotonic() - started
@@ -460,10 +484,19 @@ def _make_bag(folder: Path, info: dict) -> None:
         os.chdir(cwd)  # make_bag changes into the folder
 
 
-def sign_pack(pack: Path, key, operator: str = "") -> str:
-    """Sign the tag manifest; returns the key's fingerprint."""
+def seal_body(pack: Path, opts: PackOptions) -> bytes:
+    """What a pack's seal states, before the timestamp token's hash is added: the tag manifests' hashes and who,
+    what and when (one ``key: value`` per line)."""
+    lines = [SEAL_HEADER]
+    lines += [f"{name}: sha256 {file_sha256(pack / name)}" for name in TAG_MANIFESTS]
+    lines += [f"operator: {opts.operator or 'not given'}", f"case: {opts.case or 'not given'}",
+              f"sealed-at: {utc_now()}", f"timestamp-authority: {opts.tsa or 'none'}"]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def sign_pack(pack: Path, private, operator: str = "") -> str:
+    """Sign the seal; returns the key's fingerprint."""
     from auditor.evidence import signing
-    private = signing.load_private(key)
     public = private.public_key()
     data = (pack / SIGNED_FILE).read_bytes()
     sig = signing.sign(private, data)
@@ -474,28 +507,33 @@ def sign_pack(pack: Path, key, operator: str = "") -> str:
            "signed_file_sha256": hashlib.sha256(data).hexdigest(), "signature": base64.b64encode(sig).decode(),
            "key_fingerprint": fp, "public_key": pem, "signed_at": utc_now()}
     (pack / SIGNATURE).write_text(json.dumps(doc, indent=1), encoding="utf-8")
-    custody.append(pack, "signed", operator, key_fingerprint=fp,
+    custody.append(pack, "signed", operator, signer=private, key_fingerprint=fp,
                    signature_sha256=hashlib.sha256(sig).hexdigest(), file_sha256=file_sha256(pack / SIGNATURE))
     return fp
 
 
-def timestamp_pack(pack: Path, tsa: str, operator: str = "") -> str:
-    """An RFC 3161 timestamp over the tag manifest from ``tsa``; returns the time it vouches for."""
+def timestamp_info(reply: bytes, tsa: str) -> dict:
+    """``timestamp.json``: what the token says, for people (verify checks it against the token)."""
     from auditor.evidence import timestamp
-    data = (pack / SIGNED_FILE).read_bytes()
+    stamp = timestamp.inspect(reply)
+    return {"tsa": tsa, "stamped": f"{SEAL} without its last line", "time": stamp.time, "tsa_name": stamp.tsa,
+            "serial": str(stamp.serial), "policy": stamp.policy, "hash_algorithm": stamp.hash_algorithm}
+
+
+def timestamp_pack(pack: Path, body: bytes, tsa: str, operator: str = "", signer=None) -> tuple[bytes, str]:
+    """An RFC 3161 timestamp over the seal's body from ``tsa``; returns the token and the time it vouches for."""
+    from auditor.evidence import timestamp
     try:
-        reply = timestamp.request(tsa, data)
-        stamp = timestamp.inspect(reply)
+        reply = timestamp.request(tsa, body)
+        info = timestamp_info(reply, tsa)
     except timestamp.TimestampError as exc:
-        custody.append(pack, "timestamp-failed", operator, tsa=tsa, error=str(exc)[:300])
+        custody.append(pack, "timestamp-failed", operator, signer=signer, tsa=tsa, error=str(exc)[:300])
         raise PackError(f"--tsa {tsa}: no timestamp: {exc}") from None
     (pack / TIMESTAMP).write_bytes(reply)
-    info = {"tsa": tsa, "stamped_file": SIGNED_FILE, "time": stamp.time, "tsa_name": stamp.tsa,
-            "serial": str(stamp.serial), "policy": stamp.policy, "hash_algorithm": stamp.hash_algorithm}
     (pack / TIMESTAMP_INFO).write_text(json.dumps(info, indent=1), encoding="utf-8")
-    custody.append(pack, "timestamped", operator, tsa=tsa, time=stamp.time,
+    custody.append(pack, "timestamped", operator, signer=signer, tsa=tsa, time=info["time"],
                    token_sha256=file_sha256(pack / TIMESTAMP), file_sha256=file_sha256(pack / TIMESTAMP_INFO))
-    return stamp.time
+    return reply, info["time"]
 
 
 # --------------------------------------------------------------------------- the PDF

@@ -31,6 +31,25 @@ class Comparison:
         return {"new": self.new, "gone": self.gone, "same": self.same}
 
 
+def policy(pack: str | Path) -> dict:
+    """The checks the pack's run selected and ignored, and its severity overrides (replay applies the same unless
+    told otherwise)."""
+    try:
+        doc = json.loads((Path(pack) / "data" / "run.json").read_text(encoding="utf-8"))
+        got = doc.get("policy") if isinstance(doc, dict) else None
+    except (OSError, ValueError):
+        return {}
+    return got if isinstance(got, dict) else {}
+
+
+def _in_payload(data: Path, rel: str) -> Path:
+    """A file the run names, which must be inside the payload (a pack is hostile input too)."""
+    path = (data / rel).resolve()
+    if not rel or "\x00" in rel or not path.is_relative_to(data.resolve()):
+        raise PackUnreadable(f"{data.parent}: data/run.json names a file outside the pack: {rel!r}")
+    return path
+
+
 def load(pack: str | Path) -> tuple[AuditRun, Path]:
     """The pack's run (``data/run.json``) with every page's snapshot read back; and the payload folder."""
     data = Path(pack) / "data"
@@ -51,7 +70,7 @@ def load(pack: str | Path) -> tuple[AuditRun, Path]:
             return p
         if rel not in cache:
             try:
-                cache[rel] = from_dict(PageSnapshot, json.loads((data / rel).read_text(encoding="utf-8")))
+                cache[rel] = from_dict(PageSnapshot, json.loads(_in_payload(data, rel).read_text(encoding="utf-8")))
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise PackUnreadable(f"{pack}: data/{rel} cannot be read ({type(exc).__name__})") from None
         return dataclasses.replace(p, snapshot=cache[rel])
@@ -152,13 +171,16 @@ def render_targets(run: AuditRun, data: Path):
     offline, pages, flows = [], [], []
     for p in run.pages:
         har = next((a.path for a in p.artefacts if a.kind == "har" and a.path.endswith("visit.har")), None)
-        if har and (data / har).is_file():
+        if har and _in_payload(data, har).is_file():
             pages.append(p.url)
-            offline.append((p.url, str(data / har)))
+            offline.append((p.url, str(_in_payload(data, har))))
+            refusal = next((a.path for a in p.artefacts if a.kind == "har" and a.path.endswith("refusal.har")), None)
+            if refusal and _in_payload(data, refusal).is_file():
+                offline.append((f"refusal:{p.url}", str(_in_payload(data, refusal))))
     for fl in run.flows:
         har = next((a.path for a in fl.artefacts if a.kind == "har"), None)
         source = next((a.path for a in fl.artefacts if a.kind == "flow-file"), None)
-        if not (har and source and (data / har).is_file() and (data / source).is_file()):
+        if not (har and source and _in_payload(data, har).is_file() and _in_payload(data, source).is_file()):
             continue
         start = urlsplit(fl.start)
         base = f"{start.scheme}://{start.netloc}" if start.scheme in ("http", "https") else None

@@ -102,7 +102,7 @@ def test_the_pack_holds_what_the_issue_lists(made):
     assert list((data / "traces").glob("*.zip"))
     assert (made["pack"] / "signature.json").exists() and (made["pack"] / "timestamp.tsr").exists()
     events = [json.loads(line)["event"] for line in (made["pack"] / "custody.log").read_text().splitlines()]
-    assert events[:3] == ["created", "signed", "timestamped"]
+    assert events[:4] == ["created", "timestamped", "sealed", "signed"]
 
 
 def _verify(pack, *extra):
@@ -192,7 +192,9 @@ def test_an_unreadable_pack_is_exit_2(tmp_path):
 @pytest.mark.browser
 def test_verify_records_and_export_is_logged(made, tmp_path):
     pack = _copy(made, tmp_path)
-    assert auditor("verify", pack, "--operator", "Clerk").returncode == 0
+    plain = auditor("verify", pack, "--operator", "Clerk")  # no key given: intact, but nothing recorded
+    assert plain.returncode == 0 and "the signer is not authenticated" in plain.stdout, plain.stdout
+    assert auditor("verify", pack, "--key", made["pub"], "--operator", "Clerk").returncode == 0
     proc = auditor("export", pack, tmp_path / "sent.zip", "--operator", "Clerk")
     assert proc.returncode == 0, proc.stderr
     events = [json.loads(line) for line in (pack / "custody.log").read_text().splitlines()]
@@ -294,3 +296,80 @@ def test_redaction_removes_a_planted_address_from_every_file(tmp_path):
         browser.close()
     assert shown[0] is True, "the script-ticked box is archived ticked"
     assert "[redacted:email]" in shown[1] and PLANTED not in shown[2]
+
+
+def _rechain(pack: Path, edit) -> None:
+    """Rewrite the custody log as a forger would: edit the records, then recompute every hash of the chain."""
+    import hashlib
+    from auditor.evidence import custody
+    entries = [json.loads(line) for line in (pack / "custody.log").read_text(encoding="utf-8").splitlines()]
+    edit(entries)
+    prev, lines = custody.GENESIS, []
+    for e in entries:
+        e["prev"] = prev
+        e["this"] = custody.own_hash(e)
+        line = json.dumps(e, ensure_ascii=False, sort_keys=True)
+        lines.append(line)
+        prev = hashlib.sha256(line.encode("utf-8")).hexdigest()
+    (pack / "custody.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _manifest_add(path: Path, name: str, algorithm: str, data: bytes) -> None:
+    import hashlib
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(f"{hashlib.new(algorithm, data).hexdigest()}  {name}\n")
+
+
+@pytest.mark.browser
+def test_forgeries_a_reviewer_tried_are_caught(made, tmp_path):
+    """Each forgery edits what it must and fixes up every hash it can reach without the private key."""
+    from auditor.evidence.pack import file_sha256
+    from auditor.evidence.verify import verify
+
+    def forged(name, change):
+        pack = _copy(made, tmp_path / name)
+        change(pack)
+        verdict = verify(pack, key=made["pub"], tsa_ca=made["ca"])
+        assert not verdict.intact, name
+        return verdict.lines()
+
+    def extra_tag_file(pack):  # a file listed only in the SHA-512 tag manifest, the custody record fixed up
+        (pack / "NOTE.txt").write_text("added later")
+        _manifest_add(pack / "tagmanifest-sha512.txt", "NOTE.txt", "sha512", b"added later")
+        _rechain(pack, lambda es: es[0]["detail"].update(
+            tagmanifest_sha512=file_sha256(pack / "tagmanifest-sha512.txt")))
+    assert any("tagmanifest-sha512.txt" in line for line in forged("a2", extra_tag_file))
+
+    def backdated(pack):  # the timestamp's description says another time
+        info = json.loads((pack / "timestamp.json").read_text())
+        info["time"] = "2020-01-01T00:00:00Z"
+        (pack / "timestamp.json").write_text(json.dumps(info, indent=1))
+        _rechain(pack, lambda es: [e["detail"].update(file_sha256=file_sha256(pack / "timestamp.json"))
+                                   for e in es if e["event"] == "timestamped"])
+    assert any("timestamp.json" in line for line in forged("a3", backdated))
+
+    def stripped(pack):  # the timestamp removed altogether, and its record
+        (pack / "timestamp.tsr").unlink()
+        (pack / "timestamp.json").unlink()
+        _rechain(pack, lambda es: es.__setitem__(slice(None), [e for e in es if e["event"] != "timestamped"]))
+    assert any("timestamp.tsr" in line for line in forged("t2", stripped))
+
+    def new_operator(pack):  # the creation record says someone else made the pack
+        _rechain(pack, lambda es: es[0].update(operator="Someone Else"))
+    assert any("line 1" in line and "not signed by the pack's key" in line for line in forged("a6", new_operator))
+
+    def linked(pack):  # a symbolic link to a file outside the pack
+        (pack / "data" / "outside").symlink_to("/etc/hostname")
+    assert any("not a regular file: data/outside" in line for line in forged("y3", linked))
+
+
+@pytest.mark.browser
+def test_export_never_overwrites_or_archives_into_the_pack(made, tmp_path):
+    pack = _copy(made, tmp_path)
+    (tmp_path / "x.tar.gz").write_text("someone's file")
+    for dest, words in ((tmp_path / "x.tar.gz", "exists"), (tmp_path / "x.tgz", "NAME.zip"),
+                        (pack / "inside.zip", "inside the pack")):
+        proc = auditor("export", pack, dest)
+        assert proc.returncode == 2 and words in proc.stderr, (dest, proc.stderr)
+    assert (tmp_path / "x.tar.gz").read_text() == "someone's file"
+    assert "exported" not in (pack / "custody.log").read_text()
