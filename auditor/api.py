@@ -85,6 +85,10 @@ class Options:
     command: str = ""  # the command line, recorded in the report
     record: bool = False  # evidence packs: record HARs, MHTML, DOM, console, snapshots (needs out_dir)
     offline: tuple[tuple[str, str], ...] = ()  # replay: (address or "flow:NAME", HAR) served with no network
+    mobile: bool = False  # a phone: touch, a mobile user agent (set the viewport too)
+    timezone: str | None = None  # IANA time zone the browser reports; None: the machine's
+    storage_state: str | None = None  # Playwright storage state (cookies, local storage) every context starts with
+    headers: tuple[tuple[str, str], ...] = ()  # extra HTTP headers on every request
 
     def validate(self) -> "Options":
         """Raise :class:`UsageError` naming the option for a value out of range."""
@@ -141,7 +145,8 @@ class Options:
                             out_dir=Path(self.out_dir) if self.out_dir is not None else None,
                             concurrency=int(self.concurrency), debug=self.debug, checks=specs,
                             evidence=self.evidence and self.out_dir is not None, record=self.record,
-                            offline=tuple(self.offline))
+                            offline=tuple(self.offline), mobile=self.mobile, timezone=self.timezone,
+                            storage_state=self.storage_state, headers=tuple(self.headers))
 
 
 #: the accepted ranges of the numeric options (a value outside is a usage error, never a run that waits for ever

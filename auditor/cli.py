@@ -822,6 +822,95 @@ def _replay_pack(pack: Path, kw: dict) -> ExitCode:
     return api.exit_code(now, options)
 
 
+@app.command("crawl")
+def crawl_cmd(
+    plan: str = typer.Argument(..., help="A crawl plan: a TOML file with a [crawl] section (or a project config)."),
+    db: Optional[str] = typer.Option(None, "--db", help="The run history (SQLite) [default: the plan's db, or "
+                                                         "NAME.sqlite next to the plan]."),
+    resume: bool = typer.Option(False, "--resume", help="Finish the last run that did not finish (killed, "
+                                                        "interrupted): only its unfinished targets are audited."),
+    shard: Optional[str] = typer.Option(None, "--shard", help="Audit only shard I of N (I/N) of the targets, "
+                                                              "for CI matrices; merge the shards with auditor merge."),
+    json_path: Optional[str] = typer.Option(None, "--json", help="Write the diff against the previous run here."),
+    debug: bool = DEBUG,
+) -> None:
+    """Crawl every site of a plan, store the run in the history, and say what changed since the last run
+    (exit 1 when something is new)."""
+    def body():
+        from auditor.crawl import diff as diffing, plan as plans, runner
+        from auditor.crawl.store import Store
+        p = plans.load(plan)
+        cut = None
+        if shard is not None:
+            m = re.fullmatch(r"(\d+)/(\d+)", shard)
+            if not m or not (1 <= int(m.group(1)) <= int(m.group(2)) <= 1000):
+                raise UsageError(f"--shard {shard!r}: expected I/N with 1 <= I <= N, e.g. 2/5")
+            cut = (int(m.group(1)), int(m.group(2)))
+        store = Store(db or p.db)
+        resume_id = None
+        if resume:
+            unfinished = [r for r in store.runs(p.name) if r.status != "finished"]
+            if not unfinished:
+                raise UsageError(f"--resume: {store.path} has no unfinished run of {p.name!r}")
+            resume_id = unfinished[-1].id
+        tty = sys.stderr.isatty()
+
+        def progress(event):
+            if not tty:
+                sys.stderr.write(json.dumps(event, ensure_ascii=False) + "\n")
+                sys.stderr.flush()
+            elif event["event"] == "target":
+                what = f"{event['error']}" if event["error"] else f"{event['findings']} finding(s)"
+                err.print(f"[{event['done']}/{event['total']}] {event['site']} {event['variant']} {event['target']}: "
+                          f"{what}{' (retried)' if event['retried'] else ''}; ETA {event['eta_s']:.0f} s",
+                          markup=False, style="dim")
+            elif event["event"] in ("start", "problem", "end"):
+                err.print(" ".join(f"{k}={v}" for k, v in event.items()), markup=False, style="dim")
+        run_id = run_cancellable(runner.crawl(p, store, resume=resume_id, shard=cut, progress=progress))
+        earlier = [r.id for r in store.runs(p.name) if r.id < run_id and r.status == "finished"]
+        result = diffing.diff(store, earlier[-1] if earlier else None, run_id)
+        return _show_diff(result, json_path, p, store)
+    raise typer.Exit(_guard(debug, body))
+
+
+@app.command("diff")
+def diff_cmd(
+    run_a: Optional[int] = typer.Argument(None, help="The earlier run [default: the one before the last]."),
+    run_b: Optional[int] = typer.Argument(None, help="The later run [default: the last]."),
+    db: str = typer.Option(..., "--db", help="The run history (SQLite)."),
+    json_path: Optional[str] = typer.Option(None, "--json", help="Write {new, fixed, persisting, ...} here."),
+) -> None:
+    """What changed between two runs: new, fixed and persisting findings, new page errors, targets not
+    compared. Exit 1 when something is new."""
+    def body():
+        from auditor.crawl import diff as diffing
+        from auditor.crawl.store import Store
+        if not Path(db).is_file():
+            raise UsageError(f"--db {db}: no such file")
+        store = Store(db)
+        if run_a is None and run_b is None:
+            a, b = diffing.last_two(store)
+        elif run_b is None:
+            raise UsageError("name both runs, or neither (the last two)")
+        else:
+            a, b = run_a, run_b
+        for rid in (a, b):
+            if rid is not None and store.run(rid) is None:
+                raise UsageError(f"--db {db}: no run {rid}")
+        return _show_diff(diffing.diff(store, a, b), json_path, None, store)
+    raise typer.Exit(_guard(False, body))
+
+
+def _show_diff(result, json_path, plan, store) -> ExitCode:
+    out = SafeConsole(highlight=False, soft_wrap=True)
+    for line in result.text().splitlines():
+        out.print(line, markup=False)
+    if json_path:
+        Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(json_path).write_text(json.dumps(result.as_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
+    return ExitCode.FINDINGS if result.new else ExitCode.OK
+
+
 #: the Playwright version the test suite last ran with (the dependency is a compatible range)
 TESTED_PLAYWRIGHT = "1.65.2"
 

@@ -54,6 +54,11 @@ class AuditOptions:
     record: bool = False
     #: replay: pages (by address) and flows (by ``flow:NAME``) served from a recorded HAR, with no network at all
     offline: tuple[tuple[str, str], ...] = ()
+    #: crawls: a phone (touch, mobile user agent), a time zone, a logged-in state file, extra request headers
+    mobile: bool = False
+    timezone: str | None = None
+    storage_state: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def recording(self) -> bool:
@@ -171,12 +176,23 @@ async def new_context(shared: Session, viewport: tuple[int, int] | None = None, 
     the network (web sockets are closed). Returns (context, files blocked so far)."""
     st = shared.options.settings
     vp = viewport or st.viewport
-    extra = {}
+    opts = shared.options
+    extra: dict = {}
+    if opts.mobile:
+        from auditor.browser.launch import mobile_user_agent
+        extra.update(is_mobile=True, has_touch=True, user_agent=mobile_user_agent(shared.browser.version))
+    if opts.timezone:
+        extra["timezone_id"] = opts.timezone
+    if opts.storage_state:
+        extra["storage_state"] = opts.storage_state
+    if opts.headers:
+        extra["extra_http_headers"] = dict(opts.headers)
     if har is not None:
         har.parent.mkdir(parents=True, exist_ok=True)
-        extra = {"record_har_path": str(har), "record_har_content": "embed", "record_har_mode": "full"}
+        extra.update(record_har_path=str(har), record_har_content="embed", record_har_mode="full")
+    extra.setdefault("user_agent", shared.user_agent)
     context = await shared.browser.new_context(
-        viewport={"width": vp[0], "height": vp[1]}, locale=locale or st.locale, user_agent=shared.user_agent,
+        viewport={"width": vp[0], "height": vp[1]}, locale=locale or st.locale,
         device_scale_factor=1, accept_downloads=False, service_workers="block", **extra)
     context.set_default_timeout(int(st.timeout * 1000))
     blocked: list[str] = []

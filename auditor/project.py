@@ -33,13 +33,14 @@ DEFAULTS: dict[str, Any] = {
     "fail-on": "low", "baseline": None, "out": "auditor-out", "json": None, "html": None, "sarif": None,
     "junit": None, "markdown": None, "viewport": "1280x800", "locale": "en-US", "timeout": 30.0,
     "quiet-ms": 200, "settle-cap-ms": 6000, "concurrency": 3, "interact": True, "evidence": True, "trace": False,
-    "browser": None, "thresholds": {}, "lexicon": {}, "trackers": {}, "overrides": [],
+    "browser": None, "thresholds": {}, "lexicon": {}, "trackers": {}, "overrides": [], "crawl": None,
 }
 #: settings that hold paths (resolved against the file that names them)
 PATHS = ("baseline", "out", "json", "html", "sarif", "junit", "markdown", "browser")
 PATH_LISTS = ("flows",)
 #: settings an environment variable can set (tables and lists of tables only in a file)
-ENV_KEYS = tuple(k for k in DEFAULTS if k not in ("severity", "thresholds", "lexicon", "trackers", "overrides"))
+ENV_KEYS = tuple(k for k in DEFAULTS if k not in ("severity", "thresholds", "lexicon", "trackers", "overrides",
+                                                  "crawl"))
 
 
 def schema() -> dict:

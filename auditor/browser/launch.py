@@ -79,6 +79,13 @@ def desktop_user_agent(version: str) -> str:
             f"Chrome/{major}.0.0.0 Safari/537.36")
 
 
+def mobile_user_agent(version: str) -> str:
+    """What Chrome of this version on an Android phone says (a crawl's mobile matrix entry)."""
+    major = (version or "0").split(".")[0]
+    return (f"Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+            f"Chrome/{major}.0.0.0 Mobile Safari/537.36")
+
+
 async def launch(playwright, explicit: str | None = None, headless: bool = True):
     """Launch Chromium; returns (browser, executable path or 'playwright-bundled')."""
     exe = find_browser(explicit, playwright)

@@ -1,0 +1,1 @@
+"""Nightly crawls (issue 15): a crawl plan, the run history in SQLite, what changed since the last run."""
