@@ -869,6 +869,9 @@ def crawl_cmd(
         run_id = run_cancellable(runner.crawl(p, store, resume=resume_id, shard=cut, progress=progress))
         earlier = [r.id for r in store.runs(p.name) if r.id < run_id and r.status == "finished"]
         result = diffing.diff(store, earlier[-1] if earlier else None, run_id)
+        from auditor.crawl.notify import notify
+        for failure in notify(p.notify, result, p.name):
+            err.print(f"warning: notification failed: {failure}", markup=False)
         return _show_diff(result, json_path, p, store)
     raise typer.Exit(_guard(debug, body))
 
