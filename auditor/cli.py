@@ -904,6 +904,49 @@ def diff_cmd(
     raise typer.Exit(_guard(False, body))
 
 
+@app.command("dashboard")
+def dashboard_cmd(
+    plan: Optional[str] = typer.Argument(None, help="The crawl plan (its history and runs folder) [or give --db]."),
+    db: Optional[str] = typer.Option(None, "--db", help="The run history (SQLite) [default: the plan's]."),
+    out: Optional[str] = typer.Option(None, "--out", help="Where the site goes [default: RUNS/dashboard]."),
+    serve: bool = typer.Option(False, "--serve", help="Serve it on 127.0.0.1 (the runs folder) until Ctrl-C."),
+    port: int = typer.Option(8765, "--port", help="Port for --serve."),
+) -> None:
+    """Write the crawl's dashboard: sites x checks over time, trends, the latest diff, links to every run's
+    reports (a static site: no CDN, opens from disk)."""
+    def body():
+        from auditor.crawl import dashboard
+        from auditor.crawl.store import Store
+        name = None
+        if plan is not None:
+            from auditor.crawl import plan as plans
+            p = plans.load(plan)
+            history, runs_dir, name = Path(db or p.db), p.out, p.name
+        elif db is not None:
+            history = Path(db)
+            runs_dir = history.with_name(history.stem + "-runs")
+        else:
+            raise UsageError("name the crawl plan, or the history with --db")
+        if not history.is_file():
+            raise UsageError(f"{history}: no run history yet (run auditor crawl first)")
+        dest = Path(out) if out else runs_dir / "dashboard"
+        index = dashboard.build(Store(history), dest, name)
+        typer.echo(f"dashboard: {index}")
+        if serve:
+            root = runs_dir if dest.resolve().is_relative_to(runs_dir.resolve()) else dest
+            server = dashboard.serve(root, port)
+            rel = index.resolve().relative_to(root.resolve()).as_posix()
+            typer.echo(f"serving http://127.0.0.1:{server.server_address[1]}/{rel} (Ctrl-C to stop)")
+            try:
+                server.serve_forever()
+            except KeyboardInterrupt:
+                pass
+            finally:
+                server.server_close()
+        return ExitCode.OK
+    raise typer.Exit(_guard(False, body))
+
+
 def _show_diff(result, json_path, plan, store) -> ExitCode:
     out = SafeConsole(highlight=False, soft_wrap=True)
     for line in result.text().splitlines():

@@ -192,7 +192,7 @@ async def _audit_group(plan: Plan, site: Site, variant: Variant, targets: list, 
             while True:
                 tries += 1
                 try:
-                    error, findings, report = await _audit_one(auditor, t, group_out, run_out)
+                    error, findings, report = await _audit_one(auditor, t, group_out, run_out, audited)
                 except Exception as exc:  # a browser gone for good: this target's error, the crawl goes on
                     error = ("internal", f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}",
                              True)
@@ -207,6 +207,7 @@ async def _audit_group(plan: Plan, site: Site, variant: Variant, targets: list, 
                              "findings": len(findings), "error": error[0] if error else None,
                              "retried": tries - 1})
 
+    audited: dict = {"pages": [], "flows": []}
     async with Auditor(options) as auditor:
         jobs = [asyncio.ensure_future(one(auditor, t)) for t in targets]
         try:
@@ -216,18 +217,49 @@ async def _audit_group(plan: Plan, site: Site, variant: Variant, targets: list, 
             for j in jobs:
                 j.cancel()
             await asyncio.gather(*jobs, return_exceptions=True)
+            if audited["pages"] or audited["flows"]:
+                _group_report(auditor, audited, group_out, options)
 
 
-async def _audit_one(auditor, t, group_out: Path, run_out: Path):
+def _group_report(auditor, audited: dict, group_out: Path, options) -> None:
+    """The report of one site and variant (report.json, report.html in its folder): what the dashboard links to.
+    A resumed crawl writes the part it audited (report-resumed-N)."""
+    from auditor import TOOL_NAME, __version__
+    from auditor.api import finish
+    from auditor.engine import browser_info
+    from auditor.models import AuditRun
+    from auditor.registry import discover
+    from auditor.report import html_report, json_report
+    pages = tuple(audited["pages"])
+    flows = tuple(audited["flows"])
+    steps = [st.page for fl in flows for st in fl.steps if st.page is not None]
+    starts = [p.started_at for p in pages + tuple(steps) if p.started_at] or [utc_now()]
+    run = AuditRun(tool=TOOL_NAME, version=__version__, browser=browser_info(auditor.session, list(pages) + steps),
+                   settings=auditor.session.options.settings, started_at=min(starts), finished_at=utc_now(),
+                   pages=pages, flows=flows)
+    run = finish(run, options)
+    name, n = "report", 1
+    while (group_out / f"{name}.json").exists():
+        n += 1
+        name = f"report-resumed-{n}"
+    group_out.mkdir(parents=True, exist_ok=True)
+    json_report.write(run, group_out / f"{name}.json")
+    html_report.write(run, group_out / f"{name}.html", group_out, discover(), options.tracker_files)
+
+
+async def _audit_one(auditor, t, group_out: Path, run_out: Path, audited: dict):
     """(error or None, findings, report path) of one target; error = (kind, message, transient)."""
     if t["kind"] == "page":
         result = await auditor.page(t["target"])
+        if result.error is None or not transient(result.error):
+            audited["pages"].append(result)
         report = (group_out / result.screenshot).relative_to(run_out).as_posix() if result.screenshot else None
         if result.error is not None:
             return (result.error.kind, result.error.message, transient(result.error)), [], report
         return None, _rows_of(result, "page", group_out, run_out), report
     run = await (auditor.run(flows=[t["target"]]) if t["kind"] == "flow" else auditor.run(discover=[t["target"]]))
     flows = run.flows
+    audited["flows"].extend(flows)
     rows = _rows_of(flows, "flow", group_out, run_out)
     if t["kind"] == "discover" and not any(d.found for d in run.discoveries):
         return ("not-found", "discovery found no journey from this page", False), [], None
