@@ -947,6 +947,32 @@ def dashboard_cmd(
     raise typer.Exit(_guard(False, body))
 
 
+@app.command("merge")
+def merge_cmd(
+    shards: List[str] = typer.Argument(..., help="The shards' histories (SQLite files from crawl --shard I/N --db)."),
+    db: str = typer.Option(..., "--db", help="The history the merged run is added to (created if new)."),
+    json_path: Optional[str] = typer.Option(None, "--json", help="Write the diff against the previous run here."),
+) -> None:
+    """Merge the latest run of each shard into one run of DB, then say what changed since its previous run."""
+    def body():
+        from auditor.crawl import diff as diffing
+        from auditor.crawl.store import Store, merge
+        sources = []
+        for path in shards:
+            if not Path(path).is_file():
+                raise UsageError(f"{path}: no such history")
+            sources.append(Store(path))
+        if any(Path(db).resolve() == s.path.resolve() for s in sources):
+            raise UsageError(f"--db {db}: is one of the shards; merge into another file")
+        dest = Store(db)
+        run_id = merge(dest, sources)
+        name = dest.run(run_id).name
+        earlier = [r.id for r in dest.runs(name) if r.id < run_id and r.status == "finished"]
+        typer.echo(f"merged {len(sources)} shard(s) into run {run_id} of {db}")
+        return _show_diff(diffing.diff(dest, earlier[-1] if earlier else None, run_id), json_path, None, dest)
+    raise typer.Exit(_guard(False, body))
+
+
 def _show_diff(result, json_path, plan, store) -> ExitCode:
     out = SafeConsole(highlight=False, soft_wrap=True)
     for line in result.text().splitlines():

@@ -3,7 +3,9 @@ flows (fixtures/flows/), then let discovery find both journeys from each home pa
 what it wrote; write out/demo/report.{html,json}, out/demo/flows/report.{html,json} and
 out/demo/discovered/report.{html,json} (flow files in out/demo/discovered/flows/); then seal the dark shop
 (pages and flows) into a signed, timestamped evidence pack (out/demo/pack/; a throwaway key in out/demo/keys/ and
-a local OpenSSL timestamp authority) and verify it; summarise.
+a local OpenSSL timestamp authority) and verify it; crawl the dark shop on two nights (night two with one
+pattern fixed and one added: tests/crawl_nights.py) into a history, show their diff and write the dashboard
+(out/demo/crawl/); summarise.
 
 The dark variant must yield every check and the clean variant none; the demo says so and fails otherwise.
 """
@@ -24,6 +26,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from devserver import serve  # noqa: E402
 from tsa import local_tsa  # noqa: E402
+from crawl_nights import nights, plan_text  # noqa: E402
 
 PAGES = ["index.html", "product.html", "cart.html", "checkout.html", "signup.html", "account.html"]
 OUT = ROOT / "out" / "demo"
@@ -43,7 +46,9 @@ def main() -> int:
         found = subprocess.run([sys.executable, "-m", "auditor", "discover", *homes, "--locale", "en-GB",
                                 "--out", str(OUT / "discovered")], cwd=ROOT)
         sealed = make_pack(origin, flows)
-    for what, p in (("scan", proc), ("flow walk", walked), ("discovery", found), ("evidence pack", sealed)):
+    crawled = two_nights()
+    for what, p in (("scan", proc), ("flow walk", walked), ("discovery", found), ("evidence pack", sealed),
+                    ("two nights of a crawl", crawled)):
         if p.returncode not in (0, 1):
             print(f"demo: the {what} failed (exit {p.returncode})", file=sys.stderr)
             return p.returncode
@@ -100,9 +105,43 @@ def main() -> int:
     print(f"  evidence pack: {OUT / 'pack'} ({len(pack_files)} files, "
           f"{sum(p.stat().st_size for p in pack_files) / 1e6:.1f} MB), signed and timestamped, verified; "
           f"public key {OUT / 'keys' / 'demo.pub.pem'}")
+    night = json.loads((OUT / "crawl" / "night2-diff.json").read_text(encoding="utf-8"))
+    print(f"  crawl, night two against night one: {len(night['new'])} new "
+          f"({'; '.join(f['check'] + ' on ' + f['url'].rsplit('/', 1)[1] for f in night['new'])}), "
+          f"{len(night['fixed'])} fixed "
+          f"({'; '.join(f['check'] + ' on ' + f['url'].rsplit('/', 1)[1] for f in night['fixed'])}), "
+          f"{len(night['persisting'])} persisting")
+    print(f"  dashboard: {OUT / 'crawl' / 'nightly-runs' / 'dashboard' / 'index.html'}")
+    if len(night["new"]) != 1 or len(night["fixed"]) != 1:
+        print("demo: night two should show exactly one new and one fixed finding", file=sys.stderr)
+        return 1
     print(f"  as expected: the dark shop yields every check (except {', '.join(sorted(NOT_IN_SHOP))}, "
           "which only the check fixtures show), the clean shop none")
     return 0
+
+
+def two_nights() -> subprocess.CompletedProcess:
+    """Crawl the dark shop on two nights (the same address both nights, the site changed in between), then the
+    diff and the dashboard."""
+    import socket
+    work = OUT / "crawl"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    one, two = nights(work / "sites")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    plan = work / "plan.toml"
+    plan.write_text(plan_text(port, PAGES), encoding="utf-8")
+    auditor = [sys.executable, "-m", "auditor"]
+    for n, root in ((1, one), (2, two)):
+        print(f"\ncrawl, night {n}: the dark shop ({len(PAGES)} pages) into {work / 'nightly.sqlite'}", flush=True)
+        with serve(root, port=port):
+            night = subprocess.run(auditor + ["crawl", str(plan), "--json", str(work / f"night{n}-diff.json")],
+                                   cwd=ROOT, stderr=subprocess.DEVNULL)
+        if night.returncode not in (0, 1):
+            return night
+    return subprocess.run(auditor + ["dashboard", str(plan)], cwd=ROOT)
 
 
 def make_pack(origin: str, flows) -> subprocess.CompletedProcess:

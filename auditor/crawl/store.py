@@ -215,3 +215,45 @@ class Store:
 
 def dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def merge(dest: Store, sources: list[Store], name: str | None = None) -> int:
+    """One run in ``dest`` made of the latest run of each shard's history (``sources``): every target and its
+    findings, each shard's label kept on its targets. A key audited by two shards is an error (the shards of one
+    crawl never overlap); returns the new run's id."""
+    picked = []
+    for src in sources:
+        runs = src.runs(name)
+        if not runs:
+            raise ConfigError(f"{src.path}: no run to merge")
+        picked.append((src, runs[-1]))
+    first = min(r.started_at for _, r in picked)
+    last = max((r.finished_at or r.started_at) for _, r in picked)
+    status = "finished" if all(r.status == "finished" for _, r in picked) else "interrupted"
+    plan_name = picked[0][1].name
+    seen: dict[str, str] = {}
+    with dest.tx() as db:  # all or nothing: a refused merge leaves no half run behind
+        run_id = int(db.execute("INSERT INTO runs (plan, name, started_at, tool_version, out, shard) "
+                                "VALUES (?,?,?,?,?,?)", (picked[0][1].plan, plan_name, first, "", "", "merged")).lastrowid)
+        for src, r in picked:
+            shard_out = src.run_out(r.id)
+            for t in src.targets(r.id):
+                if t["key"] in seen:
+                    raise ConfigError(f"{src.path}: target {t['key']!r} is also in {seen[t['key']]} (shards overlap)")
+                seen[t["key"]] = str(src.path)
+                report = str(Path(shard_out) / t["report"]) if t["report"] and shard_out else t["report"]
+                cur = db.execute(
+                    "INSERT INTO targets (run_id, key, site, variant, kind, target, status, attempts, started_at, "
+                    "finished_at, error_kind, error_message, report, seconds, retried, shard) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (run_id, t["key"], t["site"], t["variant"], t["kind"], t["target"], t["status"], t["attempts"],
+                     t["started_at"], t["finished_at"], t["error_kind"], t["error_message"], report, t["seconds"],
+                     t["retried"], t["shard"] or str(src.path.name)))
+                new_tid = cur.lastrowid
+                db.executemany(
+                    "INSERT INTO findings (run_id, target_id, check_id, severity, status, fingerprint, url, message, "
+                    "evidence) VALUES (?,?,?,?,?,?,?,?,?)",
+                    [(run_id, new_tid, f["check_id"], f["severity"], f["status"], f["fingerprint"], f["url"],
+                      f["message"], f["evidence"]) for f in src.findings(r.id) if f["target_id"] == t["id"]])
+        db.execute("UPDATE runs SET finished_at = ?, status = ? WHERE id = ?", (last, status, run_id))
+    return run_id

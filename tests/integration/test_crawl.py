@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import sqlite3
@@ -20,6 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from crawl_nights import nights, plan_text  # noqa: E402
 from devserver import serve  # noqa: E402
 
 PAGES = ("index.html", "signup.html", "account.html", "cart.html")
@@ -36,32 +36,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def nights(tmp: Path) -> tuple[Path, Path]:
-    """The demo shop as served on night one, and on night two: the partners box on the sign-up page no longer
-    pre-ticked (fixed), a pre-ticked text-message box added to the account page (new)."""
-    one, two = tmp / "night1", tmp / "night2"
-    shutil.copytree(ROOT / "fixtures" / "site", one / "site")
-    shutil.copytree(ROOT / "fixtures" / "site", two / "site")
-    signup = two / "site" / "dark" / "signup.html"
-    text = signup.read_text(encoding="utf-8")
-    fixed = text.replace('name="share_partners" value="1" checked>', 'name="share_partners" value="1">')
-    assert fixed != text
-    signup.write_text(fixed, encoding="utf-8")
-    account = two / "site" / "dark" / "account.html"
-    text = account.read_text(encoding="utf-8")
-    added = text.replace("</main>", '<section><label><input type="checkbox" name="sms_offers" checked> Send me '
-                                    'special offers by text message</label></section></main>', 1)
-    assert added != text
-    account.write_text(added, encoding="utf-8")
-    return one, two
-
-
 def plan(tmp: Path, port: int, pages=PAGES, viewports=("desktop",)) -> Path:
-    urls = ", ".join(f'"http://127.0.0.1:{port}/site/dark/{p}"' for p in pages)
-    vps = ", ".join(f'"{v}"' for v in viewports)
     path = tmp / "plan.toml"
-    path.write_text(f'[crawl]\nname = "nightly"\nconcurrency = 2\n[crawl.matrix]\nviewports = [{vps}]\n'
-                    f'[[crawl.sites]]\nname = "demo"\nurls = [{urls}]\n', encoding="utf-8")
+    path.write_text(plan_text(port, pages, viewports), encoding="utf-8")
     return path
 
 

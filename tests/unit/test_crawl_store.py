@@ -116,3 +116,21 @@ def test_the_first_run_is_all_new_and_an_empty_history_is_a_usage_error(tmp_path
 
 def test_migrations_are_numbered_and_transactional():
     assert store_mod.VERSION == len(MIGRATIONS) >= 2
+
+
+def test_shards_merge_into_one_run_and_overlap_is_refused(tmp_path):
+    from auditor.crawl.store import merge
+    a, b = Store(tmp_path / "s1.sqlite"), Store(tmp_path / "s2.sqlite")
+    _run(a, {"home": [_finding("prechecked-consent", "fp2:1")], "cart": []})
+    _run(b, {"signup": [_finding("missing-opt-out", "fp2:2")], "account": ("error", "timeout")})
+    dest = Store(tmp_path / "all.sqlite")
+    rid = merge(dest, [a, b])
+    assert sorted(t["key"] for t in dest.targets(rid)) == ["account", "cart", "home", "signup"]
+    assert sorted(f["fingerprint"] for f in dest.findings(rid)) == ["fp2:1", "fp2:2"]
+    assert dest.run(rid).status == "finished"
+    assert [e["target"] for e in diff(dest, None, rid).new_errors] == ["account"]
+    c = Store(tmp_path / "s3.sqlite")
+    _run(c, {"home": []})
+    with pytest.raises(ConfigError, match="shards overlap"):
+        merge(Store(tmp_path / "other.sqlite"), [a, c])
+    assert Store(tmp_path / "other.sqlite").runs() == []  # the refused merge left nothing behind
