@@ -175,7 +175,9 @@ async def _audit_group(plan: Plan, site: Site, variant: Variant, targets: list, 
     group_out = run_out / re.sub(r"[^A-Za-z0-9._-]+", "-", site.name) / variant.slug
     extra = dict(out_dir=str(group_out), viewport=variant.size, locale=variant.locale, timezone=variant.timezone,
                  mobile=variant.mobile, storage_state=site.storage_state, headers=site.headers,
-                 concurrency=site.concurrency or plan.concurrency, base=site.base, command=f"auditor crawl {plan.file}")
+                 concurrency=site.concurrency or plan.concurrency, command=f"auditor crawl {plan.file}")
+    if site.base:
+        extra["base"] = site.base
     options = plan.project.validated_options(**extra)
     queue: asyncio.Queue = asyncio.Queue()
     gate = asyncio.Semaphore(options.concurrency)
