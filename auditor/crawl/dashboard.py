@@ -37,7 +37,7 @@ def _chart(runs: list, series: dict[str, list[int]]) -> dict:
         lines.append({"site": site, "points": points, "path": " ".join(f"{x},{y}" for x, y, _ in points),
                       "colour": i % 6})
     return {"lines": lines, "top": top, "w": CHART_W, "h": CHART_H,
-            "labels": [(round(40 + (CHART_W - 60) * k / n), r["id"]) for k, r in enumerate(runs)]}
+            "labels": [(round(40 + (CHART_W - 60) * k / n), r.id) for k, r in enumerate(runs)]}
 
 
 def build(store: Store, dest: Path, name: str | None = None) -> Path:

@@ -43,7 +43,7 @@ def plan(tmp: Path, port: int, pages=PAGES, viewports=("desktop",)) -> Path:
 
 
 @pytest.mark.browser
-def test_two_nights_the_diff_names_what_was_fixed_and_what_is_new(tmp_path):
+def test_two_nights_the_diff_names_what_was_fixed_and_what_is_new(tmp_path, browser):
     one, two = nights(tmp_path)
     port = free_port()
     p = plan(tmp_path, port)
@@ -76,23 +76,20 @@ def test_two_nights_the_diff_names_what_was_fixed_and_what_is_new(tmp_path):
     made = auditor("dashboard", p)
     assert made.returncode == 0, made.stderr
     index = tmp_path / "nightly-runs" / "dashboard" / "index.html"
-    from playwright.sync_api import sync_playwright
-    from auditor.browser.launch import find_browser
     blocked = []
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=find_browser(None, pw))
-        page = browser.new_context(offline=True).new_page()
-        page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
-        page.goto(index.as_uri())
-        shown = {k: page.inner_text(f"#count-{k}") for k in ("new", "fixed", "persisting", "errors")}
-        header = page.locator("#matrix thead th").all_inner_texts()
-        cells = {tuple(r[:2]): r[2:] for r in (row.locator("td").all_inner_texts()
-                                              for row in page.locator("#matrix tbody tr").all()) if len(r) > 2}
-        trend = page.locator("#trend text[data-site='demo']").all_inner_texts()
-        links = page.locator("#runs a").evaluate_all("els => els.map(a => a.getAttribute('href'))")
-        for href in links[:2]:
-            assert (index.parent / href).resolve().is_file(), href
-        browser.close()
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(index.as_uri())
+    shown = {k: page.inner_text(f"#count-{k}") for k in ("new", "fixed", "persisting", "errors")}
+    header = page.locator("#matrix thead th").all_inner_texts()
+    cells = {tuple(r[:2]): r[2:] for r in (row.locator("td").all_inner_texts()
+                                          for row in page.locator("#matrix tbody tr").all()) if len(r) > 2}
+    trend = page.locator("#trend text[data-site='demo']").all_text_contents()
+    links = page.locator("#runs a").evaluate_all("els => els.map(a => a.getAttribute('href'))")
+    for href in links[:2]:
+        assert (index.parent / href).resolve().is_file(), href
+    context.close()
     assert shown == {"new": "1", "fixed": "1", "persisting": str(len(diff["persisting"])), "errors": "0"}
     assert header[2:] == ["#1", "#2"]
     night1_count = sum(1 for f in night1["new"] if f["status"] == "fail")

@@ -205,18 +205,15 @@ def test_verify_records_and_export_is_logged(made, tmp_path):
 
 
 @pytest.mark.browser
-def test_the_mhtml_opens_offline_and_shows_the_prechecked_box(made):
-    from playwright.sync_api import sync_playwright
-    from auditor.browser.launch import find_browser
+def test_the_mhtml_opens_offline_and_shows_the_prechecked_box(made, browser):
+    """(``browser``: pytest-playwright's, the system Chromium the product uses; see tests/conftest.py)"""
     signup = next(p for p in (made["pack"] / "data" / "evidence").iterdir() if "signup" in p.name)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=find_browser(None, pw))
-        context = browser.new_context(offline=True)
-        page = context.new_page()
-        page.goto((signup / "page.mhtml").as_uri())
-        ticked = page.evaluate("() => [...document.querySelectorAll('input[type=checkbox]')].filter(b => b.checked)"
-                               ".map(b => (b.closest('label') || b.parentElement).textContent.trim())")
-        browser.close()
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    page.goto((signup / "page.mhtml").as_uri())
+    ticked = page.evaluate("() => [...document.querySelectorAll('input[type=checkbox]')].filter(b => b.checked)"
+                           ".map(b => (b.closest('label') || b.parentElement).textContent.trim())")
+    context.close()
     report = json.loads((made["pack"] / "data" / "report.json").read_text(encoding="utf-8"))
     page_report = next(p for p in report["pages"] if p["url"].endswith("/signup.html"))
     prechecked = [f["text"] for f in page_report["findings"] if f["check"] == "prechecked-consent"]
@@ -254,7 +251,7 @@ def test_replay_render_reproduces_the_findings_from_the_har_offline(made, tmp_pa
 
 
 @pytest.mark.browser
-def test_redaction_removes_a_planted_address_from_every_file(tmp_path):
+def test_redaction_removes_a_planted_address_from_every_file(tmp_path, browser):
     variants = [PLANTED, urllib.parse.quote(PLANTED), urllib.parse.quote(PLANTED, safe=""),
                 PLANTED.replace("@", "%40"), base64.b64encode(PLANTED.encode()).decode()[:20]]
     with serve(ROOT / "fixtures") as (origin, _):
@@ -284,16 +281,13 @@ def test_redaction_removes_a_planted_address_from_every_file(tmp_path):
     assert PLANTED not in json.dumps(env)
     assert auditor("verify", tmp_path / "pack", "--read-only").returncode == 0
     # the redacted archive still opens offline, and shows the box a script ticked (live state, not markup)
-    from playwright.sync_api import sync_playwright
-    from auditor.browser.launch import find_browser
     mhtml = next((tmp_path / "pack" / "data" / "evidence").rglob("page.mhtml"))
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=find_browser(None, pw))
-        page = browser.new_context(offline=True).new_page()
-        page.goto(mhtml.as_uri())
-        shown = page.evaluate("() => [document.getElementById('partners').checked, "
-                              "document.getElementById('email').value, document.body.innerText]")
-        browser.close()
+    context = browser.new_context(offline=True)
+    page = context.new_page()
+    page.goto(mhtml.as_uri())
+    shown = page.evaluate("() => [document.getElementById('partners').checked, "
+                          "document.getElementById('email').value, document.body.innerText]")
+    context.close()
     assert shown[0] is True, "the script-ticked box is archived ticked"
     assert "[redacted:email]" in shown[1] and PLANTED not in shown[2]
 
