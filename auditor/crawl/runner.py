@@ -143,9 +143,11 @@ async def crawl(plan: Plan, store: Store, *, resume: int | None = None, shard: t
     progress({"event": "start", "run": run_id, "targets": total, "resumed": resume is not None})
     sites = {s.name: s for s in plan.sites}
     groups: dict[tuple[str, str], list] = {}
-    for t in todo:
-        if t["site"] in sites:
+    for t in todo:  # a site or variant the plan no longer has (edited before --resume) is left as it is
+        if t["site"] in sites and any(v.label == t["variant"] for v in sites[t["site"]].variants):
             groups.setdefault((t["site"], t["variant"]), []).append(t)
+        else:
+            progress({"event": "problem", "message": f"{t['key']}: no longer in the plan, not audited"})
     status = "finished"
     try:
         for (site_name, label), targets in groups.items():
