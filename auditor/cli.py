@@ -832,6 +832,8 @@ def crawl_cmd(
     shard: Optional[str] = typer.Option(None, "--shard", help="Audit only shard I of N (I/N) of the targets, "
                                                               "for CI matrices; merge the shards with auditor merge."),
     json_path: Optional[str] = typer.Option(None, "--json", help="Write the diff against the previous run here."),
+    broker: Optional[str] = typer.Option(None, "--broker", help="Send the targets to Celery workers through this "
+                                                                "Redis (redis://HOST:6379/0; see auditor worker)."),
     debug: bool = DEBUG,
 ) -> None:
     """Crawl every site of a plan, store the run in the history, and say what changed since the last run
@@ -866,7 +868,15 @@ def crawl_cmd(
                           markup=False, style="dim")
             elif event["event"] in ("start", "problem", "end"):
                 err.print(" ".join(f"{k}={v}" for k, v in event.items()), markup=False, style="dim")
-        run_id = run_cancellable(runner.crawl(p, store, resume=resume_id, shard=cut, progress=progress))
+        if broker is not None:
+            if not broker.startswith(("redis://", "rediss://")):
+                raise UsageError(f"--broker {broker!r}: expected redis://HOST:PORT/DB")
+            if cut is not None:
+                raise UsageError("--shard and --broker: the workers share the targets already; use one or the other")
+            from auditor.crawl import distributed
+            run_id = distributed.crawl(p, store, broker, resume=resume_id, progress=progress)
+        else:
+            run_id = run_cancellable(runner.crawl(p, store, resume=resume_id, shard=cut, progress=progress))
         earlier = [r.id for r in store.runs(p.name) if r.id < run_id and r.status == "finished"]
         result = diffing.diff(store, earlier[-1] if earlier else None, run_id)
         from auditor.crawl.notify import notify
@@ -874,6 +884,28 @@ def crawl_cmd(
             err.print(f"warning: notification failed: {failure}", markup=False)
         return _show_diff(result, json_path, p, store)
     raise typer.Exit(_guard(debug, body))
+
+
+@app.command("worker")
+def worker_cmd(
+    broker: str = typer.Option(..., "--broker", help="The Redis broker: redis://HOST:6379/0."),
+    concurrency: int = typer.Option(1, "--concurrency", help="Worker processes (each keeps one browser)."),
+    max_tasks: int = typer.Option(50, "--max-tasks", help="Recycle a worker process after this many tasks."),
+) -> None:
+    """A Celery worker that audits the targets `auditor crawl PLAN --broker ...` sends (plans and flow files
+    must be readable at the same paths)."""
+    def body():
+        if not broker.startswith(("redis://", "rediss://")):
+            raise UsageError(f"--broker {broker!r}: expected redis://HOST:PORT/DB")
+        if not (1 <= concurrency <= 16) or max_tasks < 1:
+            raise UsageError("--concurrency: 1 to 16; --max-tasks: at least 1")
+        from auditor.crawl import distributed
+        app = distributed.make_app(broker)
+        app.worker_main(["worker", "--loglevel=WARNING", f"--concurrency={concurrency}", "--pool=prefork",
+                         f"--max-tasks-per-child={max_tasks}", "--without-gossip", "--without-mingle",
+                         f"--hostname=auditor-{os.getpid()}@%h"])
+        return ExitCode.OK
+    raise typer.Exit(_guard(False, body))
 
 
 @app.command("diff")

@@ -174,13 +174,7 @@ async def _audit_group(plan: Plan, site: Site, variant: Variant, targets: list, 
     """One browser for one site and variant: each target audited (with retries) and stored; yields a short
     record of each as it finishes."""
     from auditor.api import Auditor
-    group_out = run_out / re.sub(r"[^A-Za-z0-9._-]+", "-", site.name) / variant.slug
-    extra = dict(out_dir=str(group_out), viewport=variant.size, locale=variant.locale, timezone=variant.timezone,
-                 mobile=variant.mobile, storage_state=site.storage_state, headers=site.headers,
-                 concurrency=site.concurrency or plan.concurrency, command=f"auditor crawl {plan.file}")
-    if site.base:
-        extra["base"] = site.base
-    options = plan.project.validated_options(**extra)
+    group_out, options = group_options(plan, site, variant, run_out)
     queue: asyncio.Queue = asyncio.Queue()
     gate = asyncio.Semaphore(options.concurrency)
     pace = asyncio.Lock()  # the delay between two starts on this site
@@ -192,18 +186,8 @@ async def _audit_group(plan: Plan, site: Site, variant: Variant, targets: list, 
                     await asyncio.sleep(site.delay_ms / 1000)
             store.begin_target(run_id, t["key"], utc_now())
             t0 = time.monotonic()
-            tries, error, findings, report = 0, None, [], None
-            while True:
-                tries += 1
-                try:
-                    error, findings, report = await _audit_one(auditor, t, group_out, run_out, audited)
-                except Exception as exc:  # a browser gone for good: this target's error, the crawl goes on
-                    error = ("internal", f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}",
-                             True)
-                    findings, report = [], None
-                if error is None or tries > plan.retries or not error[2]:
-                    break
-                await asyncio.sleep(0.5 * 2 ** (tries - 1))
+            error, findings, report, tries = await audit_with_retries(auditor, t, group_out, run_out, audited,
+                                                                      plan.retries)
             store.finish_target(run_id, t["key"], at=utc_now(), seconds=round(time.monotonic() - t0, 3),
                                 findings=findings, error=error[:2] if error else None, report=report,
                                 retried=tries - 1)
@@ -223,6 +207,32 @@ async def _audit_group(plan: Plan, site: Site, variant: Variant, targets: list, 
             await asyncio.gather(*jobs, return_exceptions=True)
             if audited["pages"] or audited["flows"]:
                 _group_report(auditor, audited, group_out, options)
+
+
+def group_options(plan: Plan, site: Site, variant: Variant, run_out: Path):
+    """(the folder of one site and variant in a run, the API options its audits use)."""
+    group_out = run_out / re.sub(r"[^A-Za-z0-9._-]+", "-", site.name) / variant.slug
+    extra = dict(out_dir=str(group_out), viewport=variant.size, locale=variant.locale, timezone=variant.timezone,
+                 mobile=variant.mobile, storage_state=site.storage_state, headers=site.headers,
+                 concurrency=site.concurrency or plan.concurrency, command=f"auditor crawl {plan.file}")
+    if site.base:
+        extra["base"] = site.base
+    return group_out, plan.project.validated_options(**extra)
+
+
+async def audit_with_retries(auditor, t, group_out: Path, run_out: Path, audited: dict, retries: int):
+    """(error or None, findings, report, tries) of one target, transient failures tried again with back-off."""
+    tries = 0
+    while True:
+        tries += 1
+        try:
+            error, findings, report = await _audit_one(auditor, t, group_out, run_out, audited)
+        except Exception as exc:  # a browser gone for good: this target's error, the crawl goes on
+            error = ("internal", f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}", True)
+            findings, report = [], None
+        if error is None or tries > retries or not error[2]:
+            return error, findings, report, tries
+        await asyncio.sleep(0.5 * 2 ** (tries - 1))
 
 
 def _group_report(auditor, audited: dict, group_out: Path, options) -> None:
