@@ -22,6 +22,10 @@
    --key KEY` of the same page (HAR, MHTML, DOM, console, snapshot, the PDF report, the bag, the signature),
    alternately; the time the pack adds and its size per page.
 
+8. Crawl throughput (issue 15): `auditor crawl` of the demo shop's twelve pages (both variants), several times
+   over, at concurrency 1, 2 and 4, then through Celery with 1 and 2 workers and a local redis-server: page
+   audits per hour.
+
 Options: ``--rounds N`` (default 3), ``--pages N`` (fixture pages in part 1, default 12), ``--skip PART``,
 ``--no-interact`` (time the first-layer audit alone, without opening settings or refusing consent).
 Results also go to out/bench/bench.json.
@@ -470,6 +474,63 @@ def bench_pack(origin: str, rounds: int) -> dict:
     return summary
 
 
+def bench_throughput(origin: str, copies: int = 3) -> dict:
+    """Part 8: page audits per hour of a crawl, in-process at concurrency 1, 2, 4, then with Celery workers."""
+    import os
+    import shutil
+    import signal
+    import socket
+    pages = [f"{origin}/site/{v}/{p}?copy={c}" for c in range(copies) for v in ("dark", "clean")
+             for p in ("index.html", "product.html", "cart.html", "checkout.html", "signup.html", "account.html")]
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        def plan(name: str, concurrency: int) -> Path:
+            path = Path(tmp) / f"{name}.toml"
+            urls = ", ".join(f'"{u}"' for u in pages)
+            path.write_text(f'[crawl]\nname = "{name}"\nconcurrency = {concurrency}\n[[crawl.sites]]\n'
+                            f'name = "demo"\nurls = [{urls}]\n', encoding="utf-8")
+            return path
+        for n in (1, 2, 4):
+            t = time.perf_counter()
+            _timed([sys.executable, "-m", "auditor", "crawl", str(plan(f"c{n}", n))])
+            elapsed = time.perf_counter() - t
+            rows[f"concurrency {n}"] = round(len(pages) / elapsed * 3600)
+            print(f"  concurrency {n}: {len(pages)} pages in {elapsed:.0f} s = {rows[f'concurrency {n}']} audits/hour",
+                  flush=True)
+        redis = shutil.which("redis-server")
+        if redis is None:
+            print("  celery: skipped (no redis-server)", flush=True)
+            return {"pages": len(pages), "audits_per_hour": rows}
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        server = subprocess.Popen([redis, "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
+                                  stdout=subprocess.DEVNULL)
+        time.sleep(0.5)
+        url = f"redis://127.0.0.1:{port}/0"
+        try:
+            for n in (1, 2):
+                workers = [subprocess.Popen([sys.executable, "-m", "auditor", "worker", "--broker", url], cwd=ROOT,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                            start_new_session=True) for _ in range(n)]
+                try:
+                    time.sleep(3)  # the workers start
+                    t = time.perf_counter()
+                    _timed([sys.executable, "-m", "auditor", "crawl", str(plan(f"w{n}", 1)), "--broker", url])
+                    elapsed = time.perf_counter() - t
+                finally:
+                    for w in workers:
+                        os.killpg(w.pid, signal.SIGTERM)
+                    for w in workers:
+                        w.wait(60)
+                rows[f"celery {n} worker(s)"] = round(len(pages) / elapsed * 3600)
+                print(f"  celery, {n} worker(s): {len(pages)} pages in {elapsed:.0f} s = "
+                      f"{rows[f'celery {n} worker(s)']} audits/hour", flush=True)
+        finally:
+            server.terminate()
+    return {"pages": len(pages), "audits_per_hour": rows}
+
+
 def default_pages(n: int) -> list[str]:
     from harness import FIXTURES, fixture_pages
 
@@ -501,7 +562,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--pages", type=int, default=12)
     ap.add_argument("--skip", action="append", default=[],
-                    choices=["scan", "collector", "accuracy", "blind", "flows", "discovery", "big", "pack"])
+                    choices=["scan", "collector", "accuracy", "blind", "flows", "discovery", "big", "pack", "throughput"])
     ap.add_argument("--no-interact", action="store_true",
                     help="time scans with --no-interact (first layer only: no settings layer, no refusal)")
     args = ap.parse_args()
@@ -535,6 +596,10 @@ def main() -> int:
             print(f"7. evidence packs: a scan with and without --pack, per dark demo page (median of {args.rounds})",
                   flush=True)
             results["pack"] = bench_pack(origin, args.rounds)
+        if "throughput" not in args.skip:
+            print("8. crawl throughput: page audits per hour at concurrency 1, 2, 4 and with 1 and 2 Celery workers",
+                  flush=True)
+            results["throughput"] = bench_throughput(origin)
     if "collector" not in args.skip:
         print("2. collector time on generated pages", flush=True)
         results["collector"] = bench_collector([1_000, 10_000, 100_000], runs=args.rounds + 2)
