@@ -102,7 +102,7 @@ def test_two_nights_the_diff_names_what_was_fixed_and_what_is_new(tmp_path, brow
 @pytest.mark.browser
 def test_kill_9_then_resume_loses_nothing_and_doubles_nothing(tmp_path):
     port = free_port()
-    pages = ("index.html", "product.html", "cart.html", "checkout.html", "signup.html", "account.html")
+    pages = ("index.html", "cart.html", "signup.html", "account.html")
     p = plan(tmp_path, port, pages, viewports=("desktop", "mobile"))
     db_path = tmp_path / "nightly.sqlite"
     with serve(ROOT / "fixtures", port=port):
@@ -148,4 +148,4 @@ def test_kill_9_then_resume_loses_nothing_and_doubles_nothing(tmp_path):
         if status == "done":  # finished before the kill: not audited again
             assert rows[key][1] == attempts == 1
     assert doubled == 0
-    assert all(n > 0 for k, n in per_target.items() if "dark" in k and "product" not in k), per_target
+    assert all(n > 0 for n in per_target.values()), per_target

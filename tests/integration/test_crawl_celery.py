@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from crawl_nights import plan_text  # noqa: E402
 from devserver import serve  # noqa: E402
 
-PAGES = ("index.html", "product.html", "cart.html", "checkout.html", "signup.html", "account.html")
+PAGES = ("index.html", "cart.html", "signup.html", "account.html")
 
 
 def free_port() -> int:
