@@ -9,7 +9,6 @@ again). Results are written idempotently: a target's findings are replaced, neve
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -204,17 +203,6 @@ class Store:
         return list(self.db.execute(
             "SELECT f.*, t.site, t.variant, t.kind, t.target, t.key AS target_key FROM findings f "
             "JOIN targets t ON t.id = f.target_id WHERE f.run_id = ? ORDER BY f.id", (run_id,)))
-
-    def export(self, run_id: int) -> dict:
-        """A run as plain data (for ``auditor merge`` and the dashboard)."""
-        run = self.db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
-        return {"run": dict(run) if run else None,
-                "targets": [dict(t) for t in self.targets(run_id)],
-                "findings": [dict(f) for f in self.findings(run_id)]}
-
-
-def dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def merge(dest: Store, sources: list[Store], name: str | None = None) -> int:

@@ -44,7 +44,6 @@ TIMESTAMP_INFO = "timestamp.json"
 SEAL = "seal.txt"
 #: tag files written after the tag manifests (so not listed in them); verify accepts these and no other
 SEAL_FILES = (SEAL, SIGNATURE, TIMESTAMP, TIMESTAMP_INFO, custody.NAME)
-SIGNED_FILE = SEAL
 TAG_MANIFESTS = ("tagmanifest-sha256.txt", "tagmanifest-sha512.txt")
 SEAL_HEADER = "consent-auditor evidence pack seal v1"
 TOKEN_LINE = "timestamp-token-sha256: "
@@ -498,12 +497,12 @@ def sign_pack(pack: Path, private, operator: str = "") -> str:
     """Sign the seal; returns the key's fingerprint."""
     from auditor.evidence import signing
     public = private.public_key()
-    data = (pack / SIGNED_FILE).read_bytes()
+    data = (pack / SEAL).read_bytes()
     sig = signing.sign(private, data)
     from cryptography.hazmat.primitives import serialization
     pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
     fp = signing.fingerprint(public)
-    doc = {"format": FORMAT, "algorithm": "Ed25519", "signed_file": SIGNED_FILE,
+    doc = {"format": FORMAT, "algorithm": "Ed25519", "signed_file": SEAL,
            "signed_file_sha256": hashlib.sha256(data).hexdigest(), "signature": base64.b64encode(sig).decode(),
            "key_fingerprint": fp, "public_key": pem, "signed_at": utc_now()}
     (pack / SIGNATURE).write_text(json.dumps(doc, indent=1), encoding="utf-8")
