@@ -25,7 +25,7 @@ demo: setup
 	$(PY) tests/demo.py
 
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=25
 
 unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit tests/test_registry.py

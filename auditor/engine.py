@@ -22,7 +22,7 @@ from urllib.request import url2pathname
 
 from auditor.browser.launch import desktop_user_agent, launch
 from auditor.banners import best, find_banners, understood
-from auditor.browser.interact import click, read_state, refuse
+from auditor.browser.interact import aim, click, read_state, refuse
 from auditor.browser.page import (COLLECT_DEADLINE_S, NODE_BUDGET, CollectionFailed, NetworkTracker, collect_page,
                                   settle, settle_script, utc_now)
 from auditor.browser.worlds import FrameGone, Unresponsive, Worlds
@@ -31,7 +31,7 @@ from auditor.evidence.screenshots import crop_with_outline, open_own_screenshot,
 from auditor.language import detect as detect_language
 from auditor.identity import page_key, stamp
 from auditor.lexicon import load as load_lexicon
-from auditor.models import (BannerReport, BrowserInfo, CheckResult, ChoiceFacts, Finding, Note, PageError,
+from auditor.models import (Banner, BannerReport, BrowserInfo, CheckResult, ChoiceFacts, Finding, Note, PageError,
                             PageResult, PageSnapshot, RunSettings)
 from auditor.sites import needs_public_suffix, site_of
 from auditor.registry import CheckContext, CheckSpec, discover, judge
@@ -563,22 +563,30 @@ async def audit_loaded(shared: Session, page, network: NetworkTracker, url: str,
     layer2_shot, layer2_times = None, ("", "")
     recorded: list = []
     record_notes: list = []
-    if record is not None:  # the page as rendered, before anything is clicked
-        from auditor.evidence.capture import archive
-        await camera.done()
-        recorded, problems = await archive(page, record, stem)
-        if problems:
-            record_notes.append(Note("evidence-incomplete", "; ".join(problems)[:500]))
+    refusing = None
+    if interact and report.state == "found":
+        # the refusal runs in a fresh context: it starts now, while the screenshot and the archive finish
+        banners = understood(report)
+        refusing = asyncio.ensure_future(_refusal(
+            shared, url, camera.path, record / "refusal.har" if record is not None else None,
+            (snapshot, banners[0]) if banners else None))
     try:
-        if interact and report.state == "found":
+        if record is not None:  # the page as rendered, before anything is clicked
+            from auditor.evidence.capture import archive
+            await camera.done()
+            recorded, problems = await archive(page, record, stem)
+            if problems:
+                record_notes.append(Note("evidence-incomplete", "; ".join(problems)[:500]))
+        if refusing is not None:
             await camera.done()  # the first layer as loaded, before anything is clicked
             second, choice = await asyncio.gather(
-                _second_layer(shared, page, network, snapshot, report, camera.path),
-                _refusal(shared, url, camera.path, record / "refusal.har" if record is not None else None))
+                _second_layer(shared, page, network, snapshot, report, camera.path), refusing)
             layer2, layer2_shot, layer2_times = second
             snapshot = dataclasses.replace(snapshot, second_layer=layer2, choice=choice)
         checks = judge_snapshot(snapshot, shared.specs, shared.ctx, page_key(url), opts.debug)
     finally:
+        if refusing is not None and not refusing.done():
+            refusing.cancel()  # the audit failed before the refusal was waited for: its context closes
         await camera.done()
     if camera.path is not None and known is not None and any(
             f.fingerprint not in known for c in checks for f in c.findings):
@@ -866,9 +874,29 @@ def file_time(path: Path) -> str:
     return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-async def _refusal(shared: Session, url: str, shot: Path | None, har: Path | None = None) -> ChoiceFacts | None:
+async def _refusal(shared: Session, url: str, shot: Path | None, har: Path | None = None,
+                   first: tuple[PageSnapshot, Banner] | None = None) -> ChoiceFacts | None:
     """Refuse consent in a fresh context (the audited page stays as it is) and record what follows (``har``:
-    the context's traffic, for an evidence pack)."""
+    the context's traffic, for an evidence pack).
+
+    ``first``: the first load's snapshot and the banner to refuse. The click is then aimed with them as soon as
+    the button shows (:func:`auditor.browser.interact.aim`), not after the fresh page settled and was read
+    again. When that aimed refusal cannot be confirmed (the button did nothing, or could not be clicked: a
+    library that wires its buttons late), it is made again in another fresh context the slow way."""
+    choice = await _refuse_once(shared, url, shot, har, first)
+    if first is not None and choice is not None and choice.error and "could not be" in choice.error:
+        again = har.with_name(f"{har.stem}-again.har") if har else None
+        slow = await _refuse_once(shared, url, shot, again, None)
+        keep = slow is not None and (not slow.error or not choice.clicked)
+        if again is not None and again.exists():  # the pack holds the traffic of the refusal reported
+            again.replace(har) if keep else again.unlink()
+        if keep:
+            return slow
+    return choice
+
+
+async def _refuse_once(shared: Session, url: str, shot: Path | None, har: Path | None,
+                       first: tuple[PageSnapshot, Banner] | None) -> ChoiceFacts | None:
     st = shared.options.settings
     opts = shared.options
     context, _blocked = await new_context(shared, target=url, har=har,
@@ -895,13 +923,19 @@ async def _refusal(shared: Session, url: str, shot: Path | None, har: Path | Non
             except Exception:
                 return None
 
-        await quiet()
+        def find(s):
+            return find_banners(s, shared.ctx)
+
+        aimed = await aim(page, first[0], first[1], quiet) if first is not None else "none"
+        if aimed == "aimed":
+            return await refuse(page, network, first[0], first[1], quiet, collect, find, moment)
+        if aimed != "settled":
+            await quiet()
         snap = await collect(1)
-        banners = understood(find_banners(snap, shared.ctx))
+        banners = understood(find(snap))
         if not banners:
             return ChoiceFacts(action="none", error="the banner did not show in a fresh browser context")
-        return await refuse(page, network, snap, banners[0], quiet, collect,
-                            lambda s: find_banners(s, shared.ctx), moment)
+        return await refuse(page, network, snap, banners[0], quiet, collect, find, moment)
     except Exception as exc:
         return ChoiceFacts(action="none", error=f"refusing failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
     finally:

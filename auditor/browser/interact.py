@@ -6,6 +6,7 @@ Only ever refuses or opens settings: the auditor never clicks accept. Facts only
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import time
 from urllib.parse import urlsplit
@@ -130,6 +131,74 @@ async def _click_at(page, ref) -> bool:
         return True
     except Exception:
         return False
+
+
+def _same_words(a: str, b: str) -> bool:
+    a, b = " ".join((a or "").split()).casefold(), " ".join((b or "").split()).casefold()
+    return bool(a) and bool(b) and (a == b or a.startswith(b) or b.startswith(a))
+
+
+async def showing(page, snapshot: PageSnapshot, button: BannerButton) -> bool:
+    """Is the button a snapshot of another load of this page names shown here now, with the same words? Never
+    waits: the frame path and selector are resolved once, and a selector that finds another element (another
+    build of the page) does not count, since its words differ."""
+    ref = button.ref
+    if ref is None or not ref.selector or not (0 <= ref.frame < len(snapshot.frames)):
+        return False
+    try:
+        frame = page.main_frame
+        for sel in snapshot.frames[ref.frame].path:
+            el = await frame.query_selector(sel)
+            frame = await el.content_frame() if el else None
+            if frame is None:
+                return False
+        loc = None
+        for part in ref.selector.split(" >> "):
+            loc = frame.locator(part) if loc is None else loc.locator(part)
+        loc = loc.first
+        if not await loc.is_visible():
+            return False
+        # Playwright's own utility world reads the words: a page script cannot forge them
+        words = await loc.inner_text(timeout=1000)
+        if not words.strip():
+            words = (await loc.get_attribute("value", timeout=1000) or
+                     await loc.get_attribute("aria-label", timeout=1000) or "")
+    except Exception:
+        return False
+    return _same_words(words, button.text) or _same_words(words, ref.text)
+
+
+async def aim(page, snapshot: PageSnapshot, banner: Banner, settle) -> str:
+    """Aim the refusal with what the first load of the page showed: wait until the banner's refusing button
+    (reject, else the settings button) shows in this fresh load, without waiting for the page to settle and
+    without reading the whole page again. Returns "aimed" when it shows, "settled" when the page settled (or
+    the settle cap passed) first, and "none" when the banner offers neither button.
+
+    A person clicks as soon as the button is there; so does the auditor. The page's own settle runs beside the
+    wait and decides when to give up (the button's selector or words differ in this load: the caller then
+    reads the page as before)."""
+    target = best(banner, "reject") or best(banner, "settings")
+    if target is None:
+        return "none"
+    settled = asyncio.ensure_future(settle())
+    try:
+        while True:
+            if await showing(page, snapshot, target):
+                el = await element_handle(page, snapshot, target.ref)
+                if el is not None:
+                    try:  # an entry animation ends first, so the screenshot of the moment shows the banner
+                        await el.wait_for_element_state("stable", timeout=2000)
+                    except Exception:
+                        pass
+                return "aimed"
+            if settled.done():
+                return "aimed" if await showing(page, snapshot, target) else "settled"
+            await asyncio.wait({settled}, timeout=0.1)
+    finally:
+        if not settled.done():
+            settled.cancel()
+        with contextlib.suppress(BaseException):
+            await settled
 
 
 #: button kinds that make a banner ask for a choice (after a reload: the banner came back)
