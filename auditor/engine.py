@@ -928,7 +928,8 @@ async def _refuse_once(shared: Session, url: str, shot: Path | None, har: Path |
 
         aimed = await aim(page, first[0], first[1], quiet) if first is not None else "none"
         if aimed == "aimed":
-            return await refuse(page, network, first[0], first[1], quiet, collect, find, moment)
+            choice = await refuse(page, network, first[0], first[1], quiet, collect, find, moment)
+            return dataclasses.replace(choice, aimed=True)
         if aimed != "settled":
             await quiet()
         snap = await collect(1)

@@ -290,6 +290,8 @@ class ChoiceFacts:
     banner_returned: bool = False  # the banner showed again after the refusal and a reload
     states: tuple[StateFacts, ...] = ()  # after-refusal, after-reload
     screenshot: str | None = None  # the banner at the moment of the choice (filled by the engine)
+    #: the click was aimed with the first load's banner facts, as soon as the button showed (no second read)
+    aimed: bool = False
 
 
 @dataclass(frozen=True)

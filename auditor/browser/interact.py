@@ -83,10 +83,11 @@ async def read_state(page, network, phase: str, since: float) -> StateFacts:
     return StateFacts(phase=phase, at=utc_now(), cookies=tuple(cookies), storage=tuple(storage), requests=requests)
 
 
-async def element_handle(page, snapshot: PageSnapshot, ref):
-    """The live element behind a snapshot reference: through the iframe path, then the selector (whose
-    ``>>`` parts step into open shadow roots, which Playwright's CSS engine pierces)."""
-    if ref is None or not (0 <= ref.frame < len(snapshot.frames)):
+async def locate(page, snapshot: PageSnapshot, ref):
+    """A locator for the element behind a snapshot reference: through the iframe path, then the selector
+    (whose ``>>`` parts step into open shadow roots, which Playwright's CSS engine pierces); None when the
+    frame path leads nowhere."""
+    if ref is None or not ref.selector or not (0 <= ref.frame < len(snapshot.frames)):
         return None
     frame = page.main_frame
     for sel in snapshot.frames[ref.frame].path:
@@ -97,9 +98,17 @@ async def element_handle(page, snapshot: PageSnapshot, ref):
     loc = None
     for part in ref.selector.split(" >> "):
         loc = frame.locator(part) if loc is None else loc.locator(part)
+    return loc.first
+
+
+async def element_handle(page, snapshot: PageSnapshot, ref):
+    """The live element behind a snapshot reference (:func:`locate`), or None."""
+    loc = await locate(page, snapshot, ref)
+    if loc is None:
+        return None
     try:
         # normally attached at once; the margin is for a heavily loaded machine (a missed click loses the case)
-        return await loc.first.element_handle(timeout=8000)
+        return await loc.element_handle(timeout=8000)
     except Exception:
         return None
 
@@ -143,20 +152,9 @@ async def showing(page, snapshot: PageSnapshot, button: BannerButton) -> bool:
     waits: the frame path and selector are resolved once, and a selector that finds another element (another
     build of the page) does not count, since its words differ."""
     ref = button.ref
-    if ref is None or not ref.selector or not (0 <= ref.frame < len(snapshot.frames)):
-        return False
     try:
-        frame = page.main_frame
-        for sel in snapshot.frames[ref.frame].path:
-            el = await frame.query_selector(sel)
-            frame = await el.content_frame() if el else None
-            if frame is None:
-                return False
-        loc = None
-        for part in ref.selector.split(" >> "):
-            loc = frame.locator(part) if loc is None else loc.locator(part)
-        loc = loc.first
-        if not await loc.is_visible():
+        loc = await locate(page, snapshot, ref)
+        if loc is None or not await loc.is_visible():
             return False
         # Playwright's own utility world reads the words: a page script cannot forge them
         words = await loc.inner_text(timeout=1000)
