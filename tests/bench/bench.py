@@ -25,6 +25,9 @@
 8. Crawl throughput (issue 15): `auditor crawl` of the demo shop's twelve pages (both variants), several times
    over, at concurrency 1, 2 and 4, then through Celery with 1 and 2 workers and a local redis-server: page
    audits per hour.
+9. Memory over a long crawl (issue 15): `auditor crawl` of 500 page audits (``--crawl-pages``) at concurrency 4,
+   the proportional memory (PSS) of the Python process and of the whole process tree sampled every 2 s, by
+   pages done.
 
 Options: ``--rounds N`` (default 3), ``--pages N`` (fixture pages in part 1, default 12), ``--skip PART``,
 ``--no-interact`` (time the first-layer audit alone, without opening settings or refusing consent).
@@ -363,6 +366,36 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
+def _pss(pid: int) -> int:
+    """Proportional resident memory (bytes) of one process: shared pages divided among their sharers, so a
+    sum over Chromium's processes does not count its shared libraries and memory once per process."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _tree_pss(pid: int) -> int:
+    """Proportional resident memory (bytes) of a process and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                children.setdefault(int(stat[stat.rindex(")") + 2:].split()[1]), []).append(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        total += _pss(p)
+        stack.extend(children.get(p, ()))
+    return total
+
+
 def _timed_peak(cmd: list[str]) -> tuple[float, int, int]:
     """Whole-process time, peak resident memory of the process tree (sampled every 50 ms), exit code."""
     t = time.perf_counter()
@@ -531,6 +564,60 @@ def bench_throughput(origin: str, copies: int = 3) -> dict:
     return {"pages": len(pages), "audits_per_hour": rows}
 
 
+def bench_crawl_memory(origin: str, pages: int, concurrency: int = 4, restart_every: int = 200) -> dict:
+    """Part 9: memory over a long crawl. `auditor crawl` of ``pages`` page audits (the demo shop's twelve pages
+    over and over, each with its own query) at ``concurrency``, its resident memory sampled every 2 s: the
+    Python process alone (what the browser restarts cannot give back) and the whole tree (Python, driver,
+    Chromium), against how many pages were done. Proportional set size (PSS), not RSS: summed over Chromium's
+    processes, RSS counts the memory they share once per process (3 GB for a tree whose PSS is well under 1 GB)."""
+    urls = [f"{origin}/site/{v}/{p}?copy={c}" for c in range(pages) for v in ("dark", "clean")
+            for p in ("index.html", "product.html", "cart.html", "checkout.html", "signup.html", "account.html")]
+    urls = urls[:pages]
+    samples = []
+    with tempfile.TemporaryDirectory() as tmp:
+        plan = Path(tmp) / "long.toml"
+        plan.write_text(f'[crawl]\nname = "long"\nconcurrency = {concurrency}\nrestart-every = {restart_every}\n'
+                        f'[[crawl.sites]]\nname = "demo"\nurls = [{", ".join(repr(u) for u in urls)}]\n',
+                        encoding="utf-8")
+        log = Path(tmp) / "progress.jsonl"
+        t = time.perf_counter()
+        with log.open("w") as err:
+            proc = subprocess.Popen([sys.executable, "-m", "auditor", "crawl", str(plan)], cwd=ROOT,
+                                    stdout=subprocess.DEVNULL, stderr=err)
+            while proc.poll() is None:
+                done = 0
+                for line in log.read_text(encoding="utf-8", errors="replace").splitlines()[::-1]:
+                    if line.startswith("{") and '"done"' in line:
+                        try:
+                            done = json.loads(line)["done"]
+                            break
+                        except (ValueError, KeyError):
+                            continue
+                samples.append((round(time.perf_counter() - t, 1), done, _pss(proc.pid), _tree_pss(proc.pid)))
+                time.sleep(2)
+        elapsed = time.perf_counter() - t
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"bench: the long crawl failed (exit {proc.returncode})")
+
+    def at(fraction: float) -> tuple:
+        """Median memory of the samples taken while the crawl was near ``fraction`` of its pages."""
+        near = [s for s in samples if abs(s[1] - fraction * pages) <= pages * 0.05] or samples
+        return (round(statistics.median(s[2] for s in near) / 2**20), round(statistics.median(s[3] for s in near) / 2**20))
+
+    marks = {f"{int(f * 100)}%": at(f) for f in (0.1, 0.25, 0.5, 0.75, 0.95)}
+    summary = {"pages": pages, "concurrency": concurrency, "restart_every": restart_every,
+               "seconds": round(elapsed), "audits_per_hour": round(pages / elapsed * 3600),
+               "python_mb": {k: v[0] for k, v in marks.items()}, "tree_mb": {k: v[1] for k, v in marks.items()},
+               "python_peak_mb": round(max(s[2] for s in samples) / 2**20),
+               "tree_peak_mb": round(max(s[3] for s in samples) / 2**20), "samples": samples}
+    print(f"  {pages} pages in {elapsed:.0f} s ({summary['audits_per_hour']} audits/hour), concurrency {concurrency}, "
+          f"browser restarted every {restart_every}", flush=True)
+    for k, (own, tree) in marks.items():
+        print(f"    at {k:>4} of the pages: Python {own:5d} MB, whole tree {tree:5d} MB", flush=True)
+    print(f"    peak: Python {summary['python_peak_mb']} MB, whole tree {summary['tree_peak_mb']} MB", flush=True)
+    return summary
+
+
 def default_pages(n: int) -> list[str]:
     from harness import FIXTURES, fixture_pages
 
@@ -562,7 +649,9 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--pages", type=int, default=12)
     ap.add_argument("--skip", action="append", default=[],
-                    choices=["scan", "collector", "accuracy", "blind", "flows", "discovery", "big", "pack", "throughput"])
+                    choices=["scan", "collector", "accuracy", "blind", "flows", "discovery", "big", "pack", "throughput",
+                             "memory"])
+    ap.add_argument("--crawl-pages", type=int, default=500, help="page audits in the long crawl of part 9")
     ap.add_argument("--no-interact", action="store_true",
                     help="time scans with --no-interact (first layer only: no settings layer, no refusal)")
     args = ap.parse_args()
@@ -600,6 +689,9 @@ def main() -> int:
             print("8. crawl throughput: page audits per hour at concurrency 1, 2, 4 and with 1 and 2 Celery workers",
                   flush=True)
             results["throughput"] = bench_throughput(origin)
+        if "memory" not in args.skip:
+            print(f"9. memory over a long crawl: {args.crawl_pages} page audits, sampled every 2 s", flush=True)
+            results["crawl_memory"] = bench_crawl_memory(origin, args.crawl_pages)
     if "collector" not in args.skip:
         print("2. collector time on generated pages", flush=True)
         results["collector"] = bench_collector([1_000, 10_000, 100_000], runs=args.rounds + 2)
