@@ -292,6 +292,7 @@ class ChoiceFacts:
     screenshot: str | None = None  # the banner at the moment of the choice (filled by the engine)
     #: the click was aimed with the first load's banner facts, as soon as the button showed (no second read)
     aimed: bool = False
+    started: str = ""  # UTC time the fresh context's navigation started (``at`` minus this: time to the click)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,9 @@
 9. Memory over a long crawl (issue 15): `auditor crawl` of 500 page audits (``--crawl-pages``) at concurrency 4,
    the proportional memory (PSS) of the Python process and of the whole process tree sampled every 2 s, by
    pages done.
+10. The refusal (issue 15): from the fresh context's navigation to the refusal click on banner pages, the click
+   aimed with the first load's banner facts against the fresh page settled and read again first
+   (``AUDITOR_REFUSAL=read-again``, the way before), alternately, and the whole scan both ways.
 
 Options: ``--rounds N`` (default 3), ``--pages N`` (fixture pages in part 1, default 12), ``--skip PART``,
 ``--no-interact`` (time the first-layer audit alone, without opening settings or refusing consent).
@@ -618,6 +621,61 @@ def bench_crawl_memory(origin: str, pages: int, concurrency: int = 4, restart_ev
     return summary
 
 
+REFUSAL_PAGES = ["site/dark/index.html", "site/dark/signup.html", "site/clean/index.html",
+                 "checks/asymmetric-choice/fail-bottom-sheet-pt.html", "checks/asymmetric-choice/fail-ghost-button-en.html",
+                 "checks/asymmetric-choice/fail-shadow-root-zh.html", "checks/asymmetric-choice/fail-xorigin-de.html",
+                 "checks/choice-ignored/fail-closed-event-pixel-en.html",
+                 "checks/choice-ignored/fail-delayed-banner-asks-until-yes-it.html",
+                 "libs/cookieconsent-compliant.html", "libs/klaro-modal-fr.html"]
+
+
+def _iso(s: str) -> float:
+    from datetime import datetime
+    return datetime.fromisoformat(s.replace("Z", "+00:00")).timestamp()
+
+
+def bench_refusal(origin: str, rounds: int) -> dict:
+    """Part 10: from the fresh context's navigation to the refusal click, per banner page, with the click aimed
+    by the first load's banner facts (today) and with the fresh page settled and read again first (as before
+    issue 15: ``AUDITOR_REFUSAL=read-again``), alternately; and the whole scan's time both ways."""
+    import os
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for page in REFUSAL_PAGES:
+            url = f"{origin}/{page}"
+            got: dict[str, dict[str, list]] = {"aimed": {"click": [], "scan": []},
+                                               "read-again": {"click": [], "scan": []}}
+            aimed_any = False
+            for r in range(rounds):
+                for how in (("aimed", "read-again") if r % 2 == 0 else ("read-again", "aimed")):
+                    env = dict(os.environ, AUDITOR_REFUSAL=how)
+                    t = time.perf_counter()
+                    subprocess.run([sys.executable, "-m", "auditor", "scan", url, "--out", f"{tmp}/r"], cwd=ROOT,
+                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    got[how]["scan"].append(time.perf_counter() - t)
+                    report = json.loads((Path(tmp) / "r" / "report.json").read_text(encoding="utf-8"))
+                    choice = ((report["pages"][0].get("consent_evidence") or {}).get("choice") or {})
+                    if choice.get("clicked") and choice.get("started") and choice.get("at"):
+                        got[how]["click"].append(_iso(choice["at"]) - _iso(choice["started"]))
+                        aimed_any |= how == "aimed" and bool(choice.get("aimed"))
+            if not got["aimed"]["click"] or not got["read-again"]["click"]:
+                print(f"  {page:<62} no refusal clicked; left out", flush=True)
+                continue
+            a, b = statistics.median(got["aimed"]["click"]), statistics.median(got["read-again"]["click"])
+            sa, sb = statistics.median(got["aimed"]["scan"]), statistics.median(got["read-again"]["scan"])
+            rows.append({"page": page, "click_aimed_s": round(a, 2), "click_read_again_s": round(b, 2),
+                         "scan_aimed_s": round(sa, 2), "scan_read_again_s": round(sb, 2), "aimed": aimed_any})
+            print(f"  {page:<62} to the click: aimed {a:5.2f}s{'' if aimed_any else ' (not aimed)'}, read again "
+                  f"{b:5.2f}s   scan {sa:5.2f}s vs {sb:5.2f}s", flush=True)
+    summary = {"pages": rows, "rounds": rounds}
+    if rows:
+        summary.update({k: round(statistics.median(r[k] for r in rows), 2)
+                        for k in ("click_aimed_s", "click_read_again_s", "scan_aimed_s", "scan_read_again_s")})
+        print(f"  median: to the click {summary['click_aimed_s']:.2f}s aimed vs {summary['click_read_again_s']:.2f}s "
+              f"read again; the scan {summary['scan_aimed_s']:.2f}s vs {summary['scan_read_again_s']:.2f}s", flush=True)
+    return summary
+
+
 def default_pages(n: int) -> list[str]:
     from harness import FIXTURES, fixture_pages
 
@@ -650,7 +708,7 @@ def main() -> int:
     ap.add_argument("--pages", type=int, default=12)
     ap.add_argument("--skip", action="append", default=[],
                     choices=["scan", "collector", "accuracy", "blind", "flows", "discovery", "big", "pack", "throughput",
-                             "memory"])
+                             "memory", "refusal"])
     ap.add_argument("--crawl-pages", type=int, default=500, help="page audits in the long crawl of part 9")
     ap.add_argument("--no-interact", action="store_true",
                     help="time scans with --no-interact (first layer only: no settings layer, no refusal)")
@@ -689,6 +747,10 @@ def main() -> int:
             print("8. crawl throughput: page audits per hour at concurrency 1, 2, 4 and with 1 and 2 Celery workers",
                   flush=True)
             results["throughput"] = bench_throughput(origin)
+        if "refusal" not in args.skip:
+            print(f"10. the refusal: from navigation to the click, aimed with the first load's facts vs read again "
+                  f"(median of {args.rounds})", flush=True)
+            results["refusal"] = bench_refusal(origin, args.rounds)
         if "memory" not in args.skip:
             print(f"9. memory over a long crawl: {args.crawl_pages} page audits, sampled every 2 s", flush=True)
             results["crawl_memory"] = bench_crawl_memory(origin, args.crawl_pages)
