@@ -38,3 +38,15 @@ def fixture_server():
     """(origin, cross origin) serving fixtures/ on 127.0.0.1."""
     with serve(ROOT / "fixtures") as origins:
         yield origins
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Keep each test module's tests together. pytest groups the tests parametrized by pytest-playwright's
+    ``browser_name`` across modules, which split a module in two: its module fixtures (the fixture harness
+    scanning every annotated page, a walked flow, a sealed pack) were torn down and built again, minutes of the
+    suite. Modules keep the order they first appear in; tests keep their order inside a module."""
+    first: dict[str, int] = {}
+    for i, item in enumerate(items):
+        first.setdefault(item.nodeid.split("::")[0], i)
+    items.sort(key=lambda item: first[item.nodeid.split("::")[0]])
