@@ -24,7 +24,7 @@
 
 8. Crawl throughput (issue 15): `auditor crawl` of the demo shop's twelve pages (both variants), several times
    over, at concurrency 1, 2 and 4, then through Celery with 1 and 2 workers and a local redis-server: page
-   audits per hour.
+   audits per hour; and the demo shop's four flow files on two sites at concurrency 2: walked journeys per hour.
 9. Memory over a long crawl (issue 15): `auditor crawl` of 500 page audits (``--crawl-pages``) at concurrency 4,
    the proportional memory (PSS) of the Python process and of the whole process tree sampled every 2 s, by
    pages done.
@@ -533,6 +533,23 @@ def bench_throughput(origin: str, copies: int = 3) -> dict:
             rows[f"concurrency {n}"] = round(len(pages) / elapsed * 3600)
             print(f"  concurrency {n}: {len(pages)} pages in {elapsed:.0f} s = {rows[f'concurrency {n}']} audits/hour",
                   flush=True)
+        # walked journeys: the demo shop's four flow files (sign-up and checkout, both variants) on two sites
+        from auditor.flows.spec import load_flow
+        files = sorted((ROOT / "fixtures" / "flows").glob("*.yaml"))
+        steps = sum(len(load_flow(str(f), origin).steps) for f in files)
+        copies_of_flows = 2
+        flows_plan = Path(tmp) / "flows.toml"
+        flows_plan.write_text('[crawl]\nname = "flows"\nconcurrency = 2\n' + "".join(
+            f'[[crawl.sites]]\nname = "demo{c}"\nbase = "{origin}"\nflows = [{", ".join(repr(str(f)) for f in files)}]\n'
+            for c in range(copies_of_flows)), encoding="utf-8")
+        t = time.perf_counter()
+        _timed([sys.executable, "-m", "auditor", "crawl", str(flows_plan)])
+        elapsed = time.perf_counter() - t
+        n_flows = len(files) * copies_of_flows
+        rows["flows, concurrency 2"] = round(n_flows / elapsed * 3600)
+        rows["flow steps, concurrency 2"] = round(steps * copies_of_flows / elapsed * 3600)
+        print(f"  flows, concurrency 2: {n_flows} flows ({steps * copies_of_flows} steps) in {elapsed:.0f} s = "
+              f"{rows['flows, concurrency 2']} flows/hour ({rows['flow steps, concurrency 2']} steps/hour)", flush=True)
         redis = shutil.which("redis-server")
         if redis is None:
             print("  celery: skipped (no redis-server)", flush=True)
