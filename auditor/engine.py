@@ -587,6 +587,8 @@ async def audit_loaded(shared: Session, page, network: NetworkTracker, url: str,
     finally:
         if refusing is not None and not refusing.done():
             refusing.cancel()  # the audit failed before the refusal was waited for: its context closes
+            with contextlib.suppress(BaseException):
+                await asyncio.wait({refusing})  # closed (and its HAR written) before the page's result is
         await camera.done()
     if camera.path is not None and known is not None and any(
             f.fingerprint not in known for c in checks for f in c.findings):
@@ -881,38 +883,35 @@ async def _refusal(shared: Session, url: str, shot: Path | None, har: Path | Non
 
     ``first``: the first load's snapshot and the banner to refuse. The click is then aimed with them as soon as
     the button shows (:func:`auditor.browser.interact.aim`), not after the fresh page settled and was read
-    again. When that aimed refusal cannot be confirmed (the button did nothing, or could not be clicked: a
-    library that wires its buttons late), it is made again in another fresh context the slow way."""
+    again. When that aimed refusal is not made (the button did nothing, could not be clicked, or led nowhere: a
+    library that wires its buttons late), it is made again in another fresh context the slow way, and that
+    one is reported."""
     if os.environ.get("AUDITOR_REFUSAL") == "read-again":  # `make bench` times both ways side by side
         first = None
     choice = await _refuse_once(shared, url, shot, har, first)
-    if first is not None and choice is not None and choice.error and "could not be" in choice.error:
-        again = har.with_name(f"{har.stem}-again.har") if har else None
-        slow = await _refuse_once(shared, url, shot, again, None)
-        keep = slow is not None and (not slow.error or not choice.clicked)
-        if again is not None and again.exists():  # the pack holds the traffic of the refusal reported
-            again.replace(har) if keep else again.unlink()
-        if keep:
-            return slow
-    return choice
+    if not (choice.aimed and choice.error and not choice.clicked):
+        return choice
+    again = har.with_name(f"{har.stem}-again.har") if har else None
+    slow = await _refuse_once(shared, url, shot, again, None)
+    if har is not None:  # the pack holds the traffic of the refusal reported, never the other attempt's
+        if again.exists():
+            again.replace(har)
+        else:
+            har.unlink(missing_ok=True)
+    return slow
 
 
 async def _refuse_once(shared: Session, url: str, shot: Path | None, har: Path | None,
-                       first: tuple[PageSnapshot, Banner] | None) -> ChoiceFacts | None:
-    started = utc_now()
-    choice = await _refuse_in(shared, url, shot, har, first)
-    return dataclasses.replace(choice, started=started) if choice is not None else None
-
-
-async def _refuse_in(shared: Session, url: str, shot: Path | None, har: Path | None,
-                     first: tuple[PageSnapshot, Banner] | None) -> ChoiceFacts | None:
+                       first: tuple[PageSnapshot, Banner] | None) -> ChoiceFacts:
     st = shared.options.settings
     opts = shared.options
     context, _blocked = await new_context(shared, target=url, har=har,
                                           offline=opts.offline_har(f"refusal:{url}") or opts.offline_har(url))
+    started, aimed = "", False
     try:
         page = await open_page(context)
         network = NetworkTracker(page)
+        started = utc_now()
         await page.goto(url, wait_until="load")
 
         async def quiet():
@@ -935,18 +934,22 @@ async def _refuse_in(shared: Session, url: str, shot: Path | None, har: Path | N
         def find(s):
             return find_banners(s, shared.ctx)
 
-        aimed = await aim(page, first[0], first[1], quiet) if first is not None else "none"
-        if aimed == "aimed":
-            choice = await refuse(page, network, first[0], first[1], quiet, collect, find, moment)
-            return dataclasses.replace(choice, aimed=True)
-        if aimed != "settled":
-            await quiet()
-        snap = await collect(1)
-        banners = understood(find(snap))
-        if not banners:
-            return ChoiceFacts(action="none", error="the banner did not show in a fresh browser context")
-        return await refuse(page, network, snap, banners[0], quiet, collect, find, moment)
+        how, element = await aim(page, first[0], first[1], quiet) if first is not None else ("none", None)
+        if how == "aimed":
+            aimed = True
+            choice = await refuse(page, network, first[0], first[1], quiet, collect, find, moment, aimed=element)
+        else:
+            if how != "settled":
+                await quiet()
+            snap = await collect(1)
+            banners = understood(find(snap))
+            if not banners:
+                choice = ChoiceFacts(action="none", error="the banner did not show in a fresh browser context")
+            else:
+                choice = await refuse(page, network, snap, banners[0], quiet, collect, find, moment)
     except Exception as exc:
-        return ChoiceFacts(action="none", error=f"refusing failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+        choice = ChoiceFacts(action="none",
+                             error=f"refusing failed: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
     finally:
         await close_quietly(context)
+    return dataclasses.replace(choice, aimed=aimed, started=started)

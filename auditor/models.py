@@ -282,7 +282,7 @@ class ChoiceFacts:
 
     action: str  # reject | save-all-off | none
     button: str = ""  # the text of what was clicked
-    banner: ElementRef | None = None
+    banner: ElementRef | None = None  # an aimed refusal's is the first load's (its box and markup from there)
     clicked: bool = False
     at: str = ""  # UTC time of the click
     error: str = ""  # why refusing could not be tried or finished

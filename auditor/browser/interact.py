@@ -101,14 +101,12 @@ async def locate(page, snapshot: PageSnapshot, ref):
     return loc.first
 
 
-async def element_handle(page, snapshot: PageSnapshot, ref):
+async def element_handle(page, snapshot: PageSnapshot, ref, timeout_ms: int = 8000):
     """The live element behind a snapshot reference (:func:`locate`), or None."""
-    loc = await locate(page, snapshot, ref)
-    if loc is None:
-        return None
     try:
+        loc = await locate(page, snapshot, ref)
         # normally attached at once; the margin is for a heavily loaded machine (a missed click loses the case)
-        return await loc.element_handle(timeout=8000)
+        return await loc.element_handle(timeout=timeout_ms) if loc is not None else None
     except Exception:
         return None
 
@@ -143,54 +141,74 @@ async def _click_at(page, ref) -> bool:
 
 
 def _same_words(a: str, b: str) -> bool:
+    """The same label, whitespace and case aside. Exactly the same: "Accept" is not "Accept only necessary"."""
     a, b = " ".join((a or "").split()).casefold(), " ".join((b or "").split()).casefold()
-    return bool(a) and bool(b) and (a == b or a.startswith(b) or b.startswith(a))
+    return bool(a) and a == b
+
+
+async def _words(target) -> str:
+    """What a button says (a locator or an element handle), read by Playwright's own utility world, which a
+    page script cannot forge: its text, else its value or accessible label."""
+    wait = {"timeout": 1000} if hasattr(target, "first") else {}  # a locator waits; a handle has no timeout
+    words = await target.inner_text(**wait)
+    if not words.strip():
+        words = (await target.get_attribute("value", **wait) or await target.get_attribute("aria-label", **wait)
+                 or "")
+    return words
+
+
+def _says(words: str, button: BannerButton) -> bool:
+    return _same_words(words, button.text) or _same_words(words, button.ref.text if button.ref else "")
 
 
 async def showing(page, snapshot: PageSnapshot, button: BannerButton) -> bool:
     """Is the button a snapshot of another load of this page names shown here now, with the same words? Never
     waits: the frame path and selector are resolved once, and a selector that finds another element (another
     build of the page) does not count, since its words differ."""
-    ref = button.ref
     try:
-        loc = await locate(page, snapshot, ref)
-        if loc is None or not await loc.is_visible():
-            return False
-        # Playwright's own utility world reads the words: a page script cannot forge them
-        words = await loc.inner_text(timeout=1000)
-        if not words.strip():
-            words = (await loc.get_attribute("value", timeout=1000) or
-                     await loc.get_attribute("aria-label", timeout=1000) or "")
+        loc = await locate(page, snapshot, button.ref)
+        return loc is not None and await loc.is_visible() and _says(await _words(loc), button)
     except Exception:
         return False
-    return _same_words(words, button.text) or _same_words(words, ref.text)
 
 
-async def aim(page, snapshot: PageSnapshot, banner: Banner, settle) -> str:
+async def _checked(handle, button: BannerButton) -> bool:
+    """The element is shown and still says what ``button`` said."""
+    try:
+        return await handle.is_visible() and _says(await _words(handle), button)
+    except Exception:
+        return False
+
+
+async def aim(page, snapshot: PageSnapshot, banner: Banner, settle):
     """Aim the refusal with what the first load of the page showed: wait until the banner's refusing button
     (reject, else the settings button) shows in this fresh load, without waiting for the page to settle and
-    without reading the whole page again. Returns "aimed" when it shows, "settled" when the page settled (or
-    the settle cap passed) first, and "none" when the banner offers neither button.
+    without reading the whole page again. Returns ("aimed", the element), ("settled", None) when the page
+    settled (or the settle cap passed) first, or ("none", None) when the banner offers neither button or the
+    page could not be watched (the caller then settles and reads the page as before).
 
     A person clicks as soon as the button is there; so does the auditor. The page's own settle runs beside the
-    wait and decides when to give up (the button's selector or words differ in this load: the caller then
-    reads the page as before)."""
+    wait and decides when to give up (the button's selector or words differ in this load). The element is
+    checked again after its entry animation, and :func:`refuse` checks it once more just before the click."""
     target = best(banner, "reject") or best(banner, "settings")
     if target is None:
-        return "none"
+        return "none", None
     settled = asyncio.ensure_future(settle())
     try:
         while True:
+            last = settled.done()
             if await showing(page, snapshot, target):
-                el = await element_handle(page, snapshot, target.ref)
+                el = await element_handle(page, snapshot, target.ref, timeout_ms=1000)
                 if el is not None:
                     try:  # an entry animation ends first, so the screenshot of the moment shows the banner
                         await el.wait_for_element_state("stable", timeout=2000)
                     except Exception:
                         pass
-                return "aimed"
-            if settled.done():
-                return "aimed" if await showing(page, snapshot, target) else "settled"
+                    if await _checked(el, target):
+                        return "aimed", el
+            if last:
+                failed = settled.exception() is not None
+                return ("none" if failed else "settled"), None
             await asyncio.wait({settled}, timeout=0.1)
     finally:
         if not settled.done():
@@ -199,29 +217,52 @@ async def aim(page, snapshot: PageSnapshot, banner: Banner, settle) -> str:
             await settled
 
 
+async def _click_checked(handle, button: BannerButton) -> bool:
+    """Click an aimed element, only if it still says what the first load's button said; never at a position
+    measured in another load."""
+    if not await _checked(handle, button):
+        return False
+    try:
+        await handle.click(timeout=5000)
+        return True
+    except Exception:
+        try:  # covered by a transparent layer: a person's click lands the same way a DOM click does
+            await handle.evaluate("(e) => e.click()")
+            return True
+        except Exception:
+            return False
+
+
 #: button kinds that make a banner ask for a choice (after a reload: the banner came back)
 ASKS = ("accept", "reject", "acknowledge")
 
 
-async def refuse(page, network, snapshot: PageSnapshot, banner: Banner, settle, collect, find, shoot) -> ChoiceFacts:
+async def refuse(page, network, snapshot: PageSnapshot, banner: Banner, settle, collect, find, shoot,
+                 aimed=None) -> ChoiceFacts:
     """Refuse consent on ``banner`` in a freshly loaded page: click reject, or open settings, switch every
     optional toggle off and save. Then record what the page does after the refusal and after a reload.
 
     ``settle()`` waits for quiet, ``collect()`` returns a new snapshot, ``find(snapshot)`` its BannerReport,
-    ``shoot()`` takes the screenshot of the moment of choice and returns its path.
+    ``shoot()`` takes the screenshot of the moment of choice and returns its path. ``aimed``: the element
+    :func:`aim` found for the first button (``snapshot`` and ``banner`` are then another load's): it is clicked
+    only if it still says the same, and the refusal is confirmed only if that button is gone afterwards.
     """
     reject = best(banner, "reject")
     settings = best(banner, "settings")
     shot = await shoot()
+
+    async def first_click(button: BannerButton) -> bool:
+        return await (_click_checked(aimed, button) if aimed is not None else click(page, snapshot, button))
+
     if reject is not None:
         t_choice = time.monotonic()
         at = utc_now()
-        if not await click(page, snapshot, reject):
+        if not await first_click(reject):
             return ChoiceFacts(action="reject", button=reject.text, banner=banner.ref, error="the reject button could not be clicked",
                                screenshot=shot)
         action, text, unticked = "reject", reject.text, 0
     elif settings is not None:
-        if not await click(page, snapshot, settings):
+        if not await first_click(settings):
             return ChoiceFacts(action="save-all-off", button=settings.text, banner=banner.ref,
                                error="the settings button could not be clicked", screenshot=shot)
         await settle()
@@ -255,6 +296,9 @@ async def refuse(page, network, snapshot: PageSnapshot, banner: Banner, settle, 
                     for b in find(await collect(1)).banners)
     except Exception:
         still = False
+    if not still and aimed is not None and action == "reject":
+        # the banner's own selector may differ in this load: the button clicked is the surer sign
+        still = await _checked(aimed, reject)
     if still:
         # the click changed nothing a person could see: we cannot tell a refusal from a missed click
         return ChoiceFacts(action=action, button=text, banner=banner.ref, at=at, unticked=unticked, states=(after,),

@@ -32,7 +32,8 @@ def page(buttons: str, script: str) -> str:
 
 WIRE = """function wire() {
   for (const b of document.querySelectorAll('#cc button')) b.onclick = () => {
-    document.cookie = (b.textContent.startsWith('Reject') ? 'choice=rejected' : 'accepted=1') + '; path=/';
+    const accepts = ['Accept all', 'Accept'].includes(b.textContent.trim());
+    document.cookie = (accepts ? 'accepted=1' : 'choice=rejected') + '; path=/';
     document.getElementById('cc').remove();
   };
 }"""
@@ -49,6 +50,10 @@ LATE = page("<button>Accept all</button> <button>Reject all</button>",
 SWAP = [page(first, f"{WIRE}\n{FRESH} {{ {SHOW} wire(); }}")
         for first in ("<button>Reject all</button> <button>Accept all</button>",
                       "<button>Accept all</button> <button>Reject all</button>")]
+# the same, where the refusing label starts with the accepting one ("Accept only necessary" / "Accept")
+SWAP_PREFIX = [page(first, f"{WIRE}\n{FRESH} {{ {SHOW} wire(); }}")
+               for first in ("<button>Accept only necessary</button> <button>Accept</button>",
+                             "<button>Accept</button> <button>Accept only necessary</button>")]
 
 
 @pytest.fixture()
@@ -60,8 +65,8 @@ def site():
             path = self.path.split("?")[0]
             loads[path] += 1
             body = {"/plain.html": PLAIN, "/late.html": LATE}.get(path)
-            if path == "/swap.html":
-                body = SWAP[(loads[path] - 1) % 2]
+            if path in ("/swap.html", "/swap-prefix.html"):
+                body = (SWAP if path == "/swap.html" else SWAP_PREFIX)[(loads[path] - 1) % 2]
             if body is None:
                 self.send_error(404)
                 return
@@ -127,3 +132,13 @@ def test_a_selector_that_finds_another_button_is_never_clicked(site, browser_pat
     assert not choice.aimed
     assert "accepted" not in cookie_names(choice) and "choice" in cookie_names(choice)
     assert loads["/swap.html"] == 3
+
+
+def test_a_refusing_label_that_starts_with_the_accepting_one_is_not_confused_with_it(site, browser_path):
+    origin, loads = site
+    choice = refusal(f"{origin}/swap-prefix.html", browser_path)
+    # "Accept only necessary" refuses; in the fresh load its selector finds "Accept", which only begins the same
+    # way: the words must be the same, not one a prefix of the other
+    assert (choice.action, choice.button, choice.clicked, choice.error) == ("reject", "Accept only necessary", True, "")
+    assert not choice.aimed
+    assert "accepted" not in cookie_names(choice) and "choice" in cookie_names(choice)
