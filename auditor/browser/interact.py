@@ -115,6 +115,10 @@ async def click(page, snapshot: PageSnapshot, button: BannerButton) -> bool:
     el = await element_handle(page, snapshot, button.ref)
     if el is None:
         return await _click_at(page, button.ref)
+    return await _press(el)
+
+
+async def _press(el) -> bool:
     try:
         await el.click(timeout=5000)
         return True
@@ -220,17 +224,7 @@ async def aim(page, snapshot: PageSnapshot, banner: Banner, settle):
 async def _click_checked(handle, button: BannerButton) -> bool:
     """Click an aimed element, only if it still says what the first load's button said; never at a position
     measured in another load."""
-    if not await _checked(handle, button):
-        return False
-    try:
-        await handle.click(timeout=5000)
-        return True
-    except Exception:
-        try:  # covered by a transparent layer: a person's click lands the same way a DOM click does
-            await handle.evaluate("(e) => e.click()")
-            return True
-        except Exception:
-            return False
+    return await _checked(handle, button) and await _press(handle)
 
 
 #: button kinds that make a banner ask for a choice (after a reload: the banner came back)
