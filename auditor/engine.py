@@ -381,9 +381,6 @@ async def _audit_page(shared: Session, index: int, url: str, inspect: PageHook |
         page.on("response", lambda r: nav_responses.append(r) if r.request.is_navigation_request()
                 and r.frame == page.main_frame else None)
         network = NetworkTracker(page)
-        if st.interact and aiming():
-            # the context where consent will be refused loads beside the audited page (see Fresh)
-            holder["fresh"] = Fresh(shared, url, record / "refusal.har" if record else None)
         try:
             response = await page.goto(url, wait_until="commit", timeout=timeout_ms)
         except Exception as exc:  # Playwright raises plain Error subclasses
@@ -410,7 +407,7 @@ async def _audit_page(shared: Session, index: int, url: str, inspect: PageHook |
             holder.setdefault("notes", []).append(Note("partial-load", partial))
         try:
             result = await audit_loaded(shared, page, network, url, result, holder.get("slug"),
-                                        interact=st.interact, record=record, fresh=holder.get("fresh"))
+                                        interact=st.interact, record=record)
         except Unresponsive as exc:
             return _failed(result, PageError("unresponsive", _unresponsive_message(exc, holder)), holder)
         except CollectionFailed as exc:
@@ -441,8 +438,6 @@ async def _audit_page(shared: Session, index: int, url: str, inspect: PageHook |
         if worlds is not None and holder.get("stuck", True):
             # a page stuck in a busy loop (or an audit cut short): end the loop so the context closes at once
             await worlds.wake()
-        if holder.get("fresh") is not None:
-            await holder["fresh"].close()  # not taken by a refusal (a failed page, no banner)
         await close_quietly(context)
 
 
@@ -535,8 +530,7 @@ def _with_notes(result: PageResult, holder: dict) -> PageResult:
 async def audit_loaded(shared: Session, page, network: NetworkTracker, url: str, result: PageResult,
                        slug: str | None, interact: bool = False, mask: tuple = (),
                        phase: str = "before-choice", prices: bool = False, layer: int = 1,
-                       known: set | None = None, record: Path | None = None, stem: str = "",
-                       fresh: Fresh | None = None) -> PageResult:
+                       known: set | None = None, record: Path | None = None, stem: str = "") -> PageResult:
     """Audit a page that has loaded: settle, collect, record state, screenshot (``slug`` names it; ``mask``:
     locators painted over), find the banner, (``interact``: open its settings, refuse in a fresh context),
     judge and attach the evidence. ``layer`` 2: the page shows a banner's settings layer (a flow opened it).
@@ -575,9 +569,7 @@ async def audit_loaded(shared: Session, page, network: NetworkTracker, url: str,
         banners = understood(report)
         refusing = asyncio.ensure_future(_refusal(
             shared, url, camera.path, record / "refusal.har" if record is not None else None,
-            (snapshot, banners[0]) if banners else None, fresh))
-    elif fresh is not None:
-        asyncio.ensure_future(fresh.close())  # no banner: nothing to refuse, the early context goes at once
+            (snapshot, banners[0]) if banners else None))
     try:
         if record is not None:  # the page as rendered, before anything is clicked
             from auditor.evidence.capture import archive
@@ -884,65 +876,8 @@ def file_time(path: Path) -> str:
     return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class Fresh:
-    """The fresh context in which consent will be refused, opened and loading from the moment the audited page's
-    navigation starts (the refusal then starts as soon as the first load's banner is known, with the page in
-    it already loaded). Closed at once when the first load shows no banner; its HAR is then deleted."""
-
-    def __init__(self, shared: Session, url: str, har: Path | None):
-        self.har = har
-        self.used = False
-        self.closing = None
-        self.context = None
-        self.job = asyncio.ensure_future(self._open(shared, url))
-
-    async def _open(self, shared: Session, url: str):
-        self.context = await _refusal_context(shared, url, self.har)
-        page = await open_page(self.context)
-        network = NetworkTracker(page)
-        started = utc_now()
-        await page.goto(url, wait_until="load")
-        return page, network, started
-
-    async def take(self):
-        """(page, network, started) for the refusal, which then owns and closes the context; None when the
-        early load failed (the refusal opens a context of its own)."""
-        try:
-            opened = await self.job
-        except Exception:
-            await self.close()
-            return None
-        self.used = True
-        return opened
-
-    async def close(self) -> None:
-        """Close it unless the refusal took it; every call waits for the one closing."""
-        if self.used:
-            return
-        if self.closing is None:
-            self.closing = asyncio.ensure_future(self._close())
-        await asyncio.shield(self.closing)
-
-    async def _close(self) -> None:
-        if not self.job.done():
-            self.job.cancel()
-        with contextlib.suppress(BaseException):
-            await asyncio.wait({self.job})
-        if self.context is not None:
-            await close_quietly(self.context)
-        if self.har is not None:
-            self.har.unlink(missing_ok=True)  # no refusal was made: no refusal traffic in the evidence
-
-
-async def _refusal_context(shared: Session, url: str, har: Path | None):
-    opts = shared.options
-    context, _blocked = await new_context(shared, target=url, har=har,
-                                          offline=opts.offline_har(f"refusal:{url}") or opts.offline_har(url))
-    return context
-
-
 async def _refusal(shared: Session, url: str, shot: Path | None, har: Path | None = None,
-                   first: tuple[PageSnapshot, Banner] | None = None, fresh: Fresh | None = None) -> ChoiceFacts | None:
+                   first: tuple[PageSnapshot, Banner] | None = None) -> ChoiceFacts | None:
     """Refuse consent in a fresh context (the audited page stays as it is) and record what follows (``har``:
     the context's traffic, for an evidence pack).
 
@@ -951,9 +886,9 @@ async def _refusal(shared: Session, url: str, shot: Path | None, har: Path | Non
     again. When that aimed refusal is not made (the button did nothing, could not be clicked, or led nowhere: a
     library that wires its buttons late), it is made again in another fresh context the slow way, and that
     one is reported."""
-    if not aiming():
+    if os.environ.get("AUDITOR_REFUSAL") == "read-again":  # `make bench` times both ways side by side
         first = None
-    choice = await _refuse_once(shared, url, shot, har, first, fresh)
+    choice = await _refuse_once(shared, url, shot, har, first)
     if not (choice.aimed and choice.error and not choice.clicked):
         return choice
     again = har.with_name(f"{har.stem}-again.har") if har else None
@@ -966,26 +901,18 @@ async def _refusal(shared: Session, url: str, shot: Path | None, har: Path | Non
     return slow
 
 
-def aiming() -> bool:
-    """The refusal is aimed with the first load's facts in a context opened with the audited page (the way since
-    issue 15); ``AUDITOR_REFUSAL=read-again`` makes it the way before, for `make bench` to time both."""
-    return os.environ.get("AUDITOR_REFUSAL") != "read-again"
-
-
 async def _refuse_once(shared: Session, url: str, shot: Path | None, har: Path | None,
-                       first: tuple[PageSnapshot, Banner] | None, fresh: Fresh | None = None) -> ChoiceFacts:
+                       first: tuple[PageSnapshot, Banner] | None) -> ChoiceFacts:
     st = shared.options.settings
-    opened = await fresh.take() if fresh is not None else None
-    context = fresh.context if opened is not None else await _refusal_context(shared, url, har)
+    opts = shared.options
+    context, _blocked = await new_context(shared, target=url, har=har,
+                                          offline=opts.offline_har(f"refusal:{url}") or opts.offline_har(url))
     started, aimed = "", False
     try:
-        if opened is not None:
-            page, network, started = opened
-        else:
-            page = await open_page(context)
-            network = NetworkTracker(page)
-            started = utc_now()
-            await page.goto(url, wait_until="load")
+        page = await open_page(context)
+        network = NetworkTracker(page)
+        started = utc_now()
+        await page.goto(url, wait_until="load")
 
         async def quiet():
             await settle(page, network, st.quiet_ms, st.settle_cap_ms)

@@ -28,10 +28,9 @@
 9. Memory over a long crawl (issue 15): `auditor crawl` of 500 page audits (``--crawl-pages``) at concurrency 4,
    the proportional memory (PSS) of the Python process and of the whole process tree sampled every 2 s, by
    pages done.
-10. The refusal (issue 15): from the start of a banner page's audit to the refusal click, the refusal's context
-   loading beside the audited page and the click aimed with the first load's banner facts, against the context
-   opened after the first layer and read again (``AUDITOR_REFUSAL=read-again``, the way before), alternately,
-   and the whole scan both ways.
+10. The refusal (issue 15): from the fresh context's navigation to the refusal click on banner pages, the click
+   aimed with the first load's banner facts against the fresh page settled and read again first
+   (``AUDITOR_REFUSAL=read-again``, the way before), alternately, and the whole scan both ways.
 
 Options: ``--rounds N`` (default 3), ``--pages N`` (fixture pages in part 1, default 12), ``--skip PART``,
 ``--no-interact`` (time the first-layer audit alone, without opening settings or refusing consent).
@@ -653,10 +652,9 @@ def _iso(s: str) -> float:
 
 
 def bench_refusal(origin: str, rounds: int) -> dict:
-    """Part 10: from the start of a banner page's audit (its navigation) to the refusal click, with the refusal's
-    context loading beside the audited page and the click aimed by the first load's banner facts (today), and
-    with the fresh context opened after the first layer and read again first (as before issue 15:
-    ``AUDITOR_REFUSAL=read-again``), alternately; and the whole scan's time both ways."""
+    """Part 10: from the fresh context's navigation to the refusal click, per banner page, with the click aimed
+    by the first load's banner facts (today) and with the fresh page settled and read again first (as before
+    issue 15: ``AUDITOR_REFUSAL=read-again``), alternately; and the whole scan's time both ways."""
     import os
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -673,11 +671,9 @@ def bench_refusal(origin: str, rounds: int) -> dict:
                                    env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                     got[how]["scan"].append(time.perf_counter() - t)
                     report = json.loads((Path(tmp) / "r" / "report.json").read_text(encoding="utf-8"))
-                    page_result = report["pages"][0]
-                    choice = ((page_result.get("consent_evidence") or {}).get("choice") or {})
-                    if choice.get("clicked") and page_result.get("started_at") and choice.get("at"):
-                        # from the start of the page's audit (its navigation) to the refusal click
-                        got[how]["click"].append(_iso(choice["at"]) - _iso(page_result["started_at"]))
+                    choice = ((report["pages"][0].get("consent_evidence") or {}).get("choice") or {})
+                    if choice.get("clicked") and choice.get("started") and choice.get("at"):
+                        got[how]["click"].append(_iso(choice["at"]) - _iso(choice["started"]))
                         aimed_any |= how == "aimed" and bool(choice.get("aimed"))
             if not got["aimed"]["click"] or not got["read-again"]["click"]:
                 print(f"  {page:<62} no refusal clicked; left out", flush=True)

@@ -1,6 +1,5 @@
-"""The refusal's context loads beside the audited page, its click is aimed with what the first load showed, and it
-falls back to reading the page again when that aim is wrong or the click does nothing (issue 15: the refusal
-starts sooner).
+"""The refusal's click is aimed with what the first load showed, and it falls back to reading the page again when
+that aim is wrong or the click does nothing (issue 15: the refusal starts sooner).
 
 Each page is served by a small server here that counts its loads: the audited load, the fresh context where
 consent is refused, and that context's reload.
@@ -44,8 +43,8 @@ FRESH = "if (!document.cookie.includes('choice=') && !document.cookie.includes('
 # shown 300 ms after the load and wired at once: the click is aimed with the first load's facts
 PLAIN = page("<button>Accept all</button> <button>Reject all</button>",
              f"{WIRE}\n{FRESH} setTimeout(() => {{ {SHOW} wire(); }}, 300);")
-# the first two loads (the audited page and the context loading beside it, in whichever order) show buttons
-# that do nothing, as a library that wires them late would; later loads work
+# the first two loads (the audited page, which is only read, and the aimed refusal's) show buttons that do
+# nothing, as a library that wires them late would; later loads work
 DEAD = page("<button>Accept all</button> <button>Reject all</button>",
             f"{FRESH} setTimeout(() => {{ {SHOW} }}, 300);")
 # the two buttons swap places on every load: the first load's selector of "Reject all" finds "Accept all"
